@@ -1,0 +1,1 @@
+"""launch-readiness: launch checklist, recovery drills and chaos experiments for an AWS stack."""

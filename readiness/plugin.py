@@ -1,0 +1,276 @@
+"""The pytest plugin: options, markers, the live guard, fixtures, and the verdict at session end."""
+
+from __future__ import annotations
+
+import logging
+
+import allure
+import pytest
+
+from readiness import report as report_files
+from readiness import terraform
+from readiness.criteria import load_catalog
+from readiness.environment import Environment, build_environment, load_declared_outputs, new_run_id
+from readiness.twin import DEFAULT_BACKUP_REGION, DEFAULT_REGION
+from readiness.errors import Unverifiable
+from readiness.options import Settings, add_options, read_settings
+from readiness.results import ResultCollector
+from readiness.verdict import score
+
+log = logging.getLogger(__name__)
+
+SETTINGS = pytest.StashKey[Settings]()
+STATE = pytest.StashKey["RunState"]()
+ALLURE_SEVERITY = {"blocker": "blocker", "major": "critical", "minor": "minor"}
+
+
+class RunState:
+    """The controller's (or single process's) view of the run; workers get a copy of the inputs."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.twin = None
+        self.environment: Environment | None = None
+        self.declared_outputs = load_declared_outputs(settings)
+        self.collector = ResultCollector()
+        worker_input = getattr(config, "workerinput", None)
+        self.run_id = worker_input["readiness_run_id"] if worker_input else new_run_id()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Runs in the controller for every report, including those xdist workers send.
+        self.collector.add_report(report)
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    def environment_for_run(self) -> Environment:
+        """Return the run's Environment, starting the twin on first use when it is the target."""
+        if self.environment is not None:
+            return self.environment
+
+        worker_input = getattr(self.config, "workerinput", None)
+        if worker_input and "readiness_endpoint" in worker_input:
+            outputs = terraform.Outputs(worker_input["readiness_outputs"], worker_input["readiness_outputs_source"])
+            self.environment = build_environment(
+                self.settings, worker_input["readiness_endpoint"], outputs, self.run_id,
+                worker_input["readiness_operations_dir"],
+            )
+            return self.environment
+
+        if self.settings.target == "aws":
+            self.environment = build_environment(self.settings, None, self.declared_outputs, self.run_id)
+        elif self.settings.endpoint_url:
+            self.environment = build_environment(
+                self.settings, self.settings.endpoint_url, self.declared_outputs, self.run_id
+            )
+        else:
+            self.environment = self._start_twin()
+        return self.environment
+
+    def _start_twin(self) -> Environment:
+        # Imported here so that a run against a real account never imports moto.
+        from readiness.twin.server import Twin, UnknownProfile
+
+        self.twin = Twin(region=self.settings.region or DEFAULT_REGION,
+                         backup_region=self.settings.backup_region or DEFAULT_BACKUP_REGION)
+        try:
+            self.twin.start(self.settings.twin_profiles)
+        except UnknownProfile as error:
+            self.twin.stop()
+            raise pytest.UsageError(str(error)) from None
+        outputs = terraform.Outputs(self.twin.outputs, "the twin's outputs")
+        return build_environment(self.settings, self.twin.endpoint_url, outputs, self.run_id, self.twin.operations_dir)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    settings = read_settings(config)
+    config.stash[SETTINGS] = settings
+
+    # allure-pytest writes results only when given a folder; default it to the reports folder.
+    if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
+        config.option.allure_report_dir = str(settings.reports_dir / "allure-results")
+        config.option.clean_alluredir = True
+
+    state = RunState(config, settings)
+    config.stash[STATE] = state
+    config.pluginmanager.register(state, "readiness-run")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.twin is not None:
+        state.twin.stop()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Start the twin once in the controller and hand its endpoint to each xdist worker."""
+    state = node.config.stash[STATE]
+    environment = state.environment_for_run()
+    node.workerinput["readiness_run_id"] = state.run_id
+    node.workerinput["readiness_endpoint"] = environment.target.endpoint_url
+    node.workerinput["readiness_outputs"] = environment.outputs.values
+    node.workerinput["readiness_outputs_source"] = environment.outputs.source
+    node.workerinput["readiness_operations_dir"] = environment.operations_dir
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    calls = getattr(node, "workeroutput", {}).get("readiness_calls", {})
+    node.config.stash[STATE].collector.add_calls(calls)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    catalog = load_catalog()
+    for item in items:
+        marker = item.get_closest_marker("criterion")
+        if marker is None:
+            continue
+        criterion_id = marker.args[0]
+        if criterion_id not in catalog:
+            raise pytest.UsageError(f"{item.nodeid} is tied to unknown criterion {criterion_id!r}; add it to checks/criteria.toml")
+        item.user_properties.append(("criterion", criterion_id))
+
+    if any(item.get_closest_marker("live") for item in items):
+        _guard_live_run(config)
+
+
+def _guard_live_run(config: pytest.Config) -> None:
+    """Refuse live tests on a real account unless --confirm-account names the caller's account."""
+    state = config.stash[STATE]
+    if state.settings.target != "aws":
+        return
+
+    confirm = state.settings.confirm_account
+    if confirm is None:
+        raise pytest.UsageError(
+            "live tests change resources in a real account; pass --confirm-account with the account id "
+            "to confirm, or deselect them with -m 'not live'"
+        )
+    account = state.environment_for_run().target.account_id()
+    if account != confirm:
+        raise pytest.UsageError(
+            f"--confirm-account {confirm} does not match the caller's account {account}; nothing was changed. "
+            "Check --aws-profile and the credentials in use"
+        )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Switch the read-only guard on for every test that is not marked live."""
+    environment = item.config.stash[STATE].environment
+    if environment is not None:
+        environment.target.read_only = item.get_closest_marker("live") is None
+    try:
+        return (yield)
+    finally:
+        if environment is not None:
+            environment.target.read_only = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(Unverifiable):
+        report.user_properties.append(("outcome", "unverifiable"))
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    if report.failed and ("outcome", "unverifiable") in report.user_properties:
+        return "unverifiable", "U", ("UNVERIFIABLE", {"yellow": True})
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash[STATE]
+    if state.environment is not None:
+        state.collector.add_calls(dict(state.environment.target.calls.counts))
+
+    if state.is_worker:
+        session.config.workeroutput["readiness_calls"] = dict(state.collector.calls)
+        return
+    if not state.collector.results:
+        return
+
+    catalog = load_catalog()
+    results = state.collector.verdict_results(catalog)
+    verdict = score(results, total=len(catalog), threshold=state.settings.ini["go_threshold"],
+                    measurements=state.collector.measurements)
+    state.verdict = verdict
+    state.report_paths = report_files.write_all(state, catalog, results, verdict)
+
+    if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = pytest.ExitCode.OK if verdict.go else pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    verdict = getattr(state, "verdict", None)
+    if state is None or verdict is None:
+        return
+    report_files.print_summary(terminalreporter, state, verdict)
+
+
+# Fixtures --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def readiness_env(pytestconfig: pytest.Config) -> Environment:
+    """The run's environment; starts the twin on first use when it is the target."""
+    return pytestconfig.stash[STATE].environment_for_run()
+
+
+@pytest.fixture(scope="session")
+def target(readiness_env: Environment):
+    environment = readiness_env
+    environment.target.read_only = True
+    return environment.target
+
+
+@pytest.fixture(scope="session")
+def outputs(readiness_env: Environment) -> terraform.Outputs:
+    return readiness_env.outputs
+
+
+@pytest.fixture(scope="session")
+def inventory(readiness_env: Environment):
+    return readiness_env.inventory
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig: pytest.Config) -> Settings:
+    return pytestconfig.stash[SETTINGS]
+
+
+@pytest.fixture
+def criterion(request: pytest.FixtureRequest):
+    """The catalog entry of the criterion the current test judges."""
+    marker = request.node.get_closest_marker("criterion")
+    if marker is None:
+        raise pytest.UsageError(f"{request.node.nodeid} asks for 'criterion' but has no criterion marker")
+    return load_catalog()[marker.args[0]]
+
+
+@pytest.fixture(autouse=True)
+def _criterion_labels(request: pytest.FixtureRequest) -> None:
+    """Label each criterion's Allure result with its id, category, severity and remediation."""
+    marker = request.node.get_closest_marker("criterion")
+    if marker is None:
+        return
+    entry = load_catalog()[marker.args[0]]
+    allure.dynamic.title(f"{entry.id} {entry.title}")
+    allure.dynamic.severity(ALLURE_SEVERITY[entry.severity])
+    allure.dynamic.epic("Launch checklist")
+    allure.dynamic.feature(entry.category)
+    allure.dynamic.label("criterion", entry.id)
+    allure.dynamic.tag(entry.severity)
+    allure.dynamic.description(f"{entry.rationale}\n\nRemediation: {entry.remediation}")
+    for reference in entry.references:
+        allure.dynamic.link(reference, name=reference)

@@ -1,0 +1,64 @@
+"""What seeding stages and drift profiles share: clients on the twin, outputs, and twin behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import boto3
+import botocore.config
+
+from readiness.target import TWIN_CREDENTIALS
+
+
+@dataclass
+class Behaviour:
+    """Twin behaviour that moto does not model, set by the stack and changed by drift profiles.
+
+    Extensions in readiness/twin/ext read it on every request, so a change takes effect at once.
+    """
+
+    # IAM actions ("ec2:DescribeSubnets") the twin answers with AccessDenied.
+    denied_actions: set[str] = field(default_factory=set)
+    # IAM actions the twin answers with a throttling error.
+    throttled_actions: set[str] = field(default_factory=set)
+    # Free-form settings owned by individual extensions, keyed by extension name.
+    settings: dict[str, dict] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.denied_actions.clear()
+        self.throttled_actions.clear()
+        self.settings.clear()
+
+
+# One per process: moto's backends are process-wide, so the behaviour that extends them is too.
+BEHAVIOUR = Behaviour()
+
+
+@dataclass
+class TwinContext:
+    """Handed to every seeding stage and drift profile."""
+
+    endpoint_url: str
+    region: str
+    backup_region: str
+    account_id: str
+    outputs: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)
+    behaviour: Behaviour = field(default_factory=lambda: BEHAVIOUR)
+    _clients: dict = field(default_factory=dict, repr=False)
+
+    def client(self, service: str, region: str | None = None):
+        """Return an unguarded, uncounted client for seeding and drift (never used by checks)."""
+        region = region or self.region
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = boto3.session.Session(**TWIN_CREDENTIALS).client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                config=botocore.config.Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+            )
+        return self._clients[key]
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        return f"arn:aws:{service}:{region if region is not None else self.region}:{self.account_id}:{resource}"

@@ -1,0 +1,106 @@
+"""The twin's lifecycle: a moto server on loopback, extended, seeded, and optionally drifted."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.request
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from readiness.twin import ACCOUNT_ID, DEFAULT_BACKUP_REGION, DEFAULT_REGION, ext, stack
+from readiness.twin.context import BEHAVIOUR, TwinContext
+from readiness.twin.profiles import load_profiles
+
+log = logging.getLogger(__name__)
+
+
+
+class UnknownProfile(ValueError):
+    """A drift profile name that is not registered."""
+
+
+def resolve_profiles(names: list[str]):
+    """Return the Profile objects for names, raising UnknownProfile with the known names."""
+    registry = load_profiles()
+    unknown = [name for name in names if name not in registry]
+    if unknown:
+        raise UnknownProfile(
+            f"unknown twin profile {', '.join(unknown)}; known profiles: {', '.join(sorted(registry))}"
+        )
+    return [registry[name] for name in names]
+
+
+class Twin:
+    """An embedded AWS endpoint on 127.0.0.1 holding the reference stack."""
+
+    def __init__(self, region: str = DEFAULT_REGION, backup_region: str = DEFAULT_BACKUP_REGION) -> None:
+        self.region = region
+        self.backup_region = backup_region
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.endpoint_url = ""
+        self.outputs: dict = {}
+        self.profiles: list[str] = []
+        self.operations_dir: str | None = None
+
+    def start(self, profiles: list[str] = ()) -> "Twin":
+        """Start the server, install the extensions, seed the stack and apply drift profiles."""
+        started = time.perf_counter()
+        chosen = resolve_profiles(list(profiles))
+        ext.install()
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="twin", daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        self.endpoint_url = f"http://{host}:{port}"
+
+        self._seed(chosen)
+        log.info("twin ready at %s in %.1f s (profiles: %s)", self.endpoint_url,
+                 time.perf_counter() - started, ", ".join(self.profiles) or "none")
+        return self
+
+    def reseed(self, profiles: list[str] = ()) -> dict:
+        """Wipe every backend and seed again; faster than a new twin. Returns the outputs."""
+        chosen = resolve_profiles(list(profiles))
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+        self._seed(chosen)
+        return self.outputs
+
+    def _seed(self, chosen) -> None:
+        BEHAVIOUR.reset()
+        ctx = TwinContext(self.endpoint_url, self.region, self.backup_region, ACCOUNT_ID)
+        stack.seed(ctx)
+        for drift in chosen:
+            log.info("applying twin profile %s: %s", drift.name, drift.description)
+            drift.apply(ctx)
+        self.outputs = ctx.outputs
+        self.operations_dir = ctx.ids.get("operations_dir")
+        self.profiles = [drift.name for drift in chosen]
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=10)
+            self._server = None
+        BEHAVIOUR.reset()
+
+    def write_outputs(self, path: str) -> None:
+        """Write the outputs as `terraform output -json` would, for --tf-outputs."""
+        document = {key: {"value": value, "type": "string", "sensitive": False} for key, value in self.outputs.items()}
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(document, file, indent=2, sort_keys=True)
+
+    def __enter__(self) -> "Twin":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
