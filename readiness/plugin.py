@@ -10,8 +10,10 @@ import pytest
 from readiness import report as report_files
 from readiness import terraform
 from readiness.criteria import load_catalog
+from readiness.drills import UndoRegistry, exclusive
 from readiness.environment import Environment, build_environment, load_declared_outputs, new_run_id
 from readiness.twin import DEFAULT_BACKUP_REGION, DEFAULT_REGION
+from readiness.twin.profiles import UnknownProfile, resolve_profiles
 from readiness.errors import Unverifiable
 from readiness.options import Settings, add_options, read_settings
 from readiness.results import ResultCollector
@@ -33,6 +35,10 @@ class RunState:
         self.twin = None
         self.environment: Environment | None = None
         self.declared_outputs = load_declared_outputs(settings)
+        try:
+            resolve_profiles(settings.twin_profiles)
+        except UnknownProfile as error:
+            raise pytest.UsageError(str(error)) from None
         self.collector = ResultCollector()
         worker_input = getattr(config, "workerinput", None)
         self.run_id = worker_input["readiness_run_id"] if worker_input else new_run_id()
@@ -71,15 +77,11 @@ class RunState:
 
     def _start_twin(self) -> Environment:
         # Imported here so that a run against a real account never imports moto.
-        from readiness.twin.server import Twin, UnknownProfile
+        from readiness.twin.server import Twin
 
         self.twin = Twin(region=self.settings.region or DEFAULT_REGION,
                          backup_region=self.settings.backup_region or DEFAULT_BACKUP_REGION)
-        try:
-            self.twin.start(self.settings.twin_profiles)
-        except UnknownProfile as error:
-            self.twin.stop()
-            raise pytest.UsageError(str(error)) from None
+        self.twin.start(self.settings.twin_profiles)
         outputs = terraform.Outputs(self.twin.outputs, "the twin's outputs")
         return build_environment(self.settings, self.twin.endpoint_url, outputs, self.run_id, self.twin.operations_dir)
 
@@ -98,9 +100,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.allure_report_dir = str(settings.reports_dir / "allure-results")
         config.option.clean_alluredir = True
 
+    # A JUnit XML file for CI systems that read it, beside the other reports.
+    if hasattr(config.option, "xmlpath") and not config.option.xmlpath and not hasattr(config, "workerinput"):
+        config.option.xmlpath = str(settings.reports_dir / "junit.xml")
+
     state = RunState(config, settings)
     config.stash[STATE] = state
     config.pluginmanager.register(state, "readiness-run")
+
+    # A real account is checked for credentials and a region now, so a bad setup stops the run
+    # with one message instead of an error in every test.
+    if settings.target == "aws" and not state.is_worker:
+        state.environment_for_run()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -274,3 +285,28 @@ def _criterion_labels(request: pytest.FixtureRequest) -> None:
     allure.dynamic.description(f"{entry.rationale}\n\nRemediation: {entry.remediation}")
     for reference in entry.references:
         allure.dynamic.link(reference, name=reference)
+
+
+@pytest.fixture
+def undo(request: pytest.FixtureRequest):
+    """Registry of undo steps; they run at teardown on pass, failure, error and Ctrl-C.
+
+    pytest tears fixtures down after a KeyboardInterrupt too, so an interrupted drill is undone.
+    A failed undo step fails the test at teardown, naming the step and the error.
+    """
+    registry = UndoRegistry()
+    yield registry
+    failed = registry.run()
+    if failed:
+        details = "; ".join(f"{step.description}: {step.error}" for step in failed)
+        pytest.fail(f"undo did not complete, resources may be left behind: {details}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _one_live_test_at_a_time(request: pytest.FixtureRequest, settings: Settings):
+    """Serialise live tests across xdist workers with a file lock in the reports folder."""
+    if request.node.get_closest_marker("live") is None:
+        yield
+        return
+    with exclusive(settings.reports_dir.resolve() / ".live.lock"):
+        yield

@@ -13,25 +13,10 @@ from werkzeug.serving import make_server
 
 from readiness.twin import ACCOUNT_ID, DEFAULT_BACKUP_REGION, DEFAULT_REGION, ext, stack
 from readiness.twin.context import BEHAVIOUR, TwinContext
-from readiness.twin.profiles import load_profiles
+from readiness.twin.profiles import resolve_profiles
 
 log = logging.getLogger(__name__)
 
-
-
-class UnknownProfile(ValueError):
-    """A drift profile name that is not registered."""
-
-
-def resolve_profiles(names: list[str]):
-    """Return the Profile objects for names, raising UnknownProfile with the known names."""
-    registry = load_profiles()
-    unknown = [name for name in names if name not in registry]
-    if unknown:
-        raise UnknownProfile(
-            f"unknown twin profile {', '.join(unknown)}; known profiles: {', '.join(sorted(registry))}"
-        )
-    return [registry[name] for name in names]
 
 
 class Twin:
@@ -46,6 +31,7 @@ class Twin:
         self.outputs: dict = {}
         self.profiles: list[str] = []
         self.operations_dir: str | None = None
+        self._ids: dict = {}
 
     def start(self, profiles: list[str] = ()) -> "Twin":
         """Start the server, install the extensions, seed the stack and apply drift profiles."""
@@ -75,6 +61,7 @@ class Twin:
         return self.outputs
 
     def _seed(self, chosen) -> None:
+        self._stop_application()
         BEHAVIOUR.reset()
         ctx = TwinContext(self.endpoint_url, self.region, self.backup_region, ACCOUNT_ID)
         stack.seed(ctx)
@@ -83,9 +70,16 @@ class Twin:
             drift.apply(ctx)
         self.outputs = ctx.outputs
         self.operations_dir = ctx.ids.get("operations_dir")
+        self._ids = ctx.ids
         self.profiles = [drift.name for drift in chosen]
 
+    def _stop_application(self) -> None:
+        application = self._ids.get("health_app")
+        if application is not None:
+            application.stop()
+
     def stop(self) -> None:
+        self._stop_application()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -95,7 +89,10 @@ class Twin:
 
     def write_outputs(self, path: str) -> None:
         """Write the outputs as `terraform output -json` would, for --tf-outputs."""
-        document = {key: {"value": value, "type": "string", "sensitive": False} for key, value in self.outputs.items()}
+        document = {
+            key: {"value": value, "type": "string" if isinstance(value, str) else ["tuple", []], "sensitive": False}
+            for key, value in self.outputs.items()
+        }
         with open(path, "w", encoding="utf-8") as file:
             json.dump(document, file, indent=2, sort_keys=True)
 

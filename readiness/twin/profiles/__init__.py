@@ -43,3 +43,18 @@ def load_profiles() -> dict[str, Profile]:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     return PROFILES
+
+
+class UnknownProfile(ValueError):
+    """A drift profile name that is not registered."""
+
+
+def resolve_profiles(names: list[str]) -> list[Profile]:
+    """Return the Profile objects for names, raising UnknownProfile with the known names."""
+    registry = load_profiles()
+    unknown = [name for name in names if name not in registry]
+    if unknown:
+        raise UnknownProfile(
+            f"unknown twin profile {', '.join(unknown)}; known profiles: {', '.join(sorted(registry))}"
+        )
+    return [registry[name] for name in names]
