@@ -149,6 +149,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             raise pytest.UsageError(f"{item.nodeid} is tied to unknown criterion {criterion_id!r}; add it to checks/criteria.toml")
         item.user_properties.append(("criterion", criterion_id))
 
+        # allure-pytest sets the title and description from the function and its markers when
+        # setup ends, replacing allure.dynamic calls made in fixtures, so set them here.
+        entry = catalog[criterion_id]
+        allure.title(f"{entry.id} {entry.title}")(item.obj)
+        item.add_marker(allure.description(f"{entry.rationale}\n\nRemediation: {entry.remediation}"))
+
     if any(item.get_closest_marker("live") for item in items):
         _guard_live_run(config)
 
@@ -276,13 +282,11 @@ def _criterion_labels(request: pytest.FixtureRequest) -> None:
     if marker is None:
         return
     entry = load_catalog()[marker.args[0]]
-    allure.dynamic.title(f"{entry.id} {entry.title}")
     allure.dynamic.severity(ALLURE_SEVERITY[entry.severity])
     allure.dynamic.epic("Launch checklist")
     allure.dynamic.feature(entry.category)
     allure.dynamic.label("criterion", entry.id)
     allure.dynamic.tag(entry.severity)
-    allure.dynamic.description(f"{entry.rationale}\n\nRemediation: {entry.remediation}")
     for reference in entry.references:
         allure.dynamic.link(reference, name=reference)
 

@@ -50,7 +50,7 @@ def isolated_environment() -> dict[str, str]:
 
 def run_checklist(reports_dir: Path, *args: str, timeout: float = 300, env: dict | None = None) -> ChecklistRun:
     """Run `pytest -m dryrun` from the repository root with extra arguments and environment."""
-    command = [sys.executable, "-m", "pytest", "-m", "dryrun", "--reports-dir", str(reports_dir), "-q", *args]
+    command = [sys.executable, "-m", "pytest", "-m", "dryrun", f"--reports-dir={reports_dir}", "-q", *args]
     environment = {**isolated_environment(), **(env or {})}
     completed = subprocess.run(command, cwd=REPO_ROOT, env=environment, capture_output=True,
                                text=True, timeout=timeout, check=False)
@@ -75,9 +75,11 @@ def checklist_on(tmp_path, twin):
         twin.reseed(list(profiles))
         outputs_file = tmp_path / "outputs.json"
         twin.write_outputs(str(outputs_file))
-        arguments = ["checks", "--endpoint-url", twin.endpoint_url, "--tf-outputs", str(outputs_file)]
+        # Path options use the --name=value form: pytest picks its root folder from free arguments
+        # before the plugin's options are known, so a separate value outside the repo would count.
+        arguments = ["checks", f"--endpoint-url={twin.endpoint_url}", f"--tf-outputs={outputs_file}"]
         if twin.operations_dir:
-            arguments += ["--runbooks-dir", twin.operations_dir]
+            arguments.append(f"--runbooks-dir={twin.operations_dir}")
         return run_checklist(tmp_path / "reports", *arguments, *extra)
 
     return run

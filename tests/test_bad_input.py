@@ -35,7 +35,7 @@ def test_malformed_outputs_file(tmp_path):
     outputs = tmp_path / "outputs.json"
     outputs.write_text("{not json")
 
-    run = run_checklist(tmp_path / "reports", "checks/test_network.py", "--target", "aws", "--tf-outputs", str(outputs))
+    run = run_checklist(tmp_path / "reports", "checks/test_network.py", "--target", "aws", f"--tf-outputs={outputs}")
 
     assert run.returncode == USAGE_ERROR
     assert "invalid JSON at line 1" in run.output
@@ -45,7 +45,7 @@ def test_aws_without_credentials(tmp_path):
     outputs = tmp_path / "outputs.json"
     outputs.write_text('{"region": {"value": "eu-west-1"}, "backup_region": {"value": "eu-central-1"}}')
 
-    run = run_checklist(tmp_path / "reports", "checks/test_network.py", "--target", "aws", "--tf-outputs", str(outputs))
+    run = run_checklist(tmp_path / "reports", "checks/test_network.py", "--target", "aws", f"--tf-outputs={outputs}")
 
     assert run.returncode == USAGE_ERROR, run.output
     assert "--target aws needs AWS credentials and none were found" in run.output
@@ -77,7 +77,7 @@ def test_live_on_real_account_needs_confirmation(tmp_path):
     outputs, live_test = live_sample(tmp_path)
 
     run = run_checklist(tmp_path / "reports", str(live_test), "-m", "live", "--target", "aws",
-                        "--tf-outputs", str(outputs), "-p", "readiness.plugin", env=FAKE_CREDENTIALS)
+                        f"--tf-outputs={outputs}", "-p", "readiness.plugin", env=FAKE_CREDENTIALS)
 
     assert run.returncode == USAGE_ERROR, run.output
     assert "live tests change resources in a real account; pass --confirm-account" in run.output
@@ -89,7 +89,7 @@ def test_live_with_wrong_account_changes_nothing(tmp_path, twin):
     sts_on_twin = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_STS": twin.endpoint_url}
 
     run = run_checklist(tmp_path / "reports", str(live_test), "-m", "live", "--target", "aws",
-                        "--tf-outputs", str(outputs), "--confirm-account", "111122223333",
+                        f"--tf-outputs={outputs}", "--confirm-account", "111122223333",
                         "-p", "readiness.plugin", env=sts_on_twin)
 
     assert run.returncode == USAGE_ERROR, run.output

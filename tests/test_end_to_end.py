@@ -71,8 +71,8 @@ def test_missing_output_is_unverifiable(tmp_path, twin):
     outputs_file = tmp_path / "outputs.json"
     outputs_file.write_text(json.dumps(outputs))
 
-    run = run_checklist(tmp_path / "reports", "checks/test_network.py", "--endpoint-url", twin.endpoint_url,
-                        "--tf-outputs", str(outputs_file))
+    run = run_checklist(tmp_path / "reports", "checks/test_network.py", f"--endpoint-url={twin.endpoint_url}",
+                        f"--tf-outputs={outputs_file}")
 
     assert run.outcomes()["INF-01"] == "unverifiable"
     assert "'vpc_id'" in run.message("INF-01")
