@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import allure
@@ -16,8 +17,8 @@ from readiness.twin import DEFAULT_BACKUP_REGION, DEFAULT_REGION
 from readiness.twin.profiles import UnknownProfile, resolve_profiles
 from readiness.errors import Unverifiable
 from readiness.options import Settings, add_options, read_settings
-from readiness.results import ResultCollector
-from readiness.verdict import score
+from readiness.results import MEASUREMENT_PROPERTY, ResultCollector
+from readiness.verdict import Measurement, score
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class RunState:
         except UnknownProfile as error:
             raise pytest.UsageError(str(error)) from None
         self.collector = ResultCollector()
+        self.verdict = None
+        self.report_paths: dict = {}
         worker_input = getattr(config, "workerinput", None)
         self.run_id = worker_input["readiness_run_id"] if worker_input else new_run_id()
 
@@ -143,6 +146,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         marker = item.get_closest_marker("criterion")
         if marker is None:
+            # Drills and experiments count in the verdict too; tests of other kinds do not.
+            if item.get_closest_marker("dryrun") or item.get_closest_marker("live"):
+                item.user_properties.append(("drill", item.nodeid))
             continue
         criterion_id = marker.args[0]
         if criterion_id not in catalog:
@@ -215,12 +221,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.config.workeroutput["readiness_calls"] = dict(state.collector.calls)
         return
     if not state.collector.results:
+        # A session without criteria (a game day running only drills) has no launch verdict,
+        # but its recovery measurements are still written.
+        if state.collector.measurements:
+            state.report_paths = report_files.write_recovery_objectives(state)
         return
 
     catalog = load_catalog()
     results = state.collector.verdict_results(catalog)
     verdict = score(results, total=len(catalog), threshold=state.settings.ini["go_threshold"],
-                    measurements=state.collector.measurements)
+                    measurements=state.collector.measurements, drills=state.collector.drill_results())
     state.verdict = verdict
     state.report_paths = report_files.write_all(state, catalog, results, verdict)
 
@@ -230,8 +240,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
+    if state is None or getattr(state, "is_worker", False):
+        return
     verdict = getattr(state, "verdict", None)
-    if state is None or verdict is None:
+    if verdict is None:
+        if state.collector.measurements:
+            report_files.print_recovery_objectives(terminalreporter, state)
         return
     report_files.print_summary(terminalreporter, state, verdict)
 
@@ -314,3 +328,22 @@ def _one_live_test_at_a_time(request: pytest.FixtureRequest, settings: Settings)
         return
     with exclusive(settings.reports_dir.resolve() / ".live.lock"):
         yield
+
+
+@pytest.fixture
+def record_measurement(request: pytest.FixtureRequest):
+    """Record a measured recovery time or point against its target for the verdict and reports.
+
+    Call it as record_measurement(component, objective, target_s, measured_s, source); pass
+    measured_s=None when the wait timed out, which counts as a breach.
+    """
+
+    def record(component: str, objective: str, target_s: float, measured_s: float | None, source: str) -> Measurement:
+        measurement = Measurement(component, objective, float(target_s),
+                                  None if measured_s is None else round(float(measured_s), 3), source)
+        request.node.user_properties.append((MEASUREMENT_PROPERTY, json.dumps(vars(measurement))))
+        shown = "not measured" if measurement.measured_s is None else f"{measurement.measured_s:.1f} s"
+        allure.dynamic.parameter(f"{component} {objective}", f"{shown} (target {target_s:g} s)")
+        return measurement
+
+    return record

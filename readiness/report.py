@@ -16,6 +16,7 @@ from readiness.verdict import FAILED, UNVERIFIABLE, Result, Verdict
 log = logging.getLogger(__name__)
 
 JSON_NAME = "launch-readiness.json"
+RECOVERY_NAME = "recovery-objectives.json"
 MARKDOWN_NAME = "launch-readiness.md"
 
 # Allure matches a result to the first category whose status and message fit.
@@ -86,9 +87,9 @@ def build_document(state, catalog: dict[str, Criterion], results: list[Result], 
         "run": run_info(state),
         "api_calls": {"total": sum(state.collector.calls.values()), "by_operation": dict(sorted(state.collector.calls.items()))},
         "criteria": criteria,
-        "recovery_objectives": [
-            {**vars(measurement), "breached": measurement.breached} for measurement in state.collector.measurements
-        ],
+        "recovery_objectives": recovery_rows(state),
+        "drills": [{"test": node_id, "outcome": outcome, "message": message}
+                   for node_id, (outcome, message) in state.collector.drills.items()],
     }
 
 
@@ -173,12 +174,40 @@ def write_all(state, catalog: dict[str, Criterion], results: list[Result], verdi
     paths = {"json": reports_dir / JSON_NAME, "markdown": reports_dir / MARKDOWN_NAME}
     paths["json"].write_text(json.dumps(document, indent=2), encoding="utf-8")
     paths["markdown"].write_text(render_markdown(document), encoding="utf-8")
+    if document["recovery_objectives"]:
+        paths.update(write_recovery_objectives(state))
 
     allure_dir = getattr(state.config.option, "allure_report_dir", None)
     if allure_dir:
         write_allure_metadata(Path(allure_dir), document)
         paths["allure"] = Path(allure_dir)
     return paths
+
+
+def recovery_rows(state) -> list[dict]:
+    return [{**vars(measurement), "breached": measurement.breached} for measurement in state.collector.measurements]
+
+
+def write_recovery_objectives(state) -> dict[str, Path]:
+    """Write reports/recovery-objectives.json: each measured RTO and RPO beside its target."""
+    reports_dir = state.settings.reports_dir
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = reports_dir / RECOVERY_NAME
+    document = {"run": run_info(state), "measurements": recovery_rows(state)}
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return {"recovery objectives": path}
+
+
+def print_recovery_objectives(terminalreporter, state) -> None:
+    """Print the measured recovery objectives of a session that ran drills but no criteria."""
+    terminalreporter.write_sep("=", "recovery objectives")
+    for row in recovery_rows(state):
+        measured = "not measured" if row["measured_s"] is None else f"{row['measured_s']:.1f} s"
+        flag = "BREACH" if row["breached"] else "ok"
+        terminalreporter.write_line(f"  {flag:<6} {row['component']:<14} {row['objective']} {measured} "
+                                    f"(target {row['target_s']:g} s) from {row['source']}")
+    for kind, path in state.report_paths.items():
+        terminalreporter.write_line(f"{kind} report: {path}")
 
 
 def print_summary(terminalreporter, state, verdict: Verdict) -> None:

@@ -35,7 +35,7 @@ class ResultCollector:
         self.results: dict[str, tuple[str, str]] = {}
         self.measurements: list[Measurement] = []
         self.calls: collections.Counter[str] = collections.Counter()
-        self.tests: collections.Counter[str] = collections.Counter()
+        self.drills: dict[str, tuple[str, str]] = {}
 
     def add_calls(self, counts: dict[str, int]) -> None:
         self.calls.update(counts)
@@ -48,17 +48,21 @@ class ResultCollector:
                 if name == MEASUREMENT_PROPERTY and report.when == "call":
                     self.measurements.append(Measurement(**json.loads(value)))
 
-        criterion_id = properties.get("criterion")
-        if criterion_id is None:
+        key = properties.get("criterion")
+        results = self.results
+        if key is None:
+            key = properties.get("drill")
+            results = self.drills
+        if key is None:
             return
 
         outcome = self._outcome(report, properties)
         if outcome is None:
             return
-        previous = self.results.get(criterion_id)
-        # A teardown error after a pass still fails the criterion; otherwise the first verdict stands.
+        previous = results.get(key)
+        # A teardown error after a pass (a failed undo, say) still fails; otherwise the first outcome stands.
         if previous is None or (previous[0] == PASSED and outcome != PASSED):
-            self.results[criterion_id] = (outcome, short_message(report))
+            results[key] = (outcome, short_message(report))
 
     @staticmethod
     def _outcome(report: pytest.TestReport, properties: dict) -> str | None:
@@ -69,6 +73,10 @@ class ResultCollector:
         if properties.get("outcome") == UNVERIFIABLE:
             return UNVERIFIABLE
         return FAILED
+
+    def drill_results(self) -> list[Result]:
+        """Return one Result per drill or experiment that ran; drills carry no severity."""
+        return [Result(node_id, outcome, "", message) for node_id, (outcome, message) in self.drills.items()]
 
     def verdict_results(self, catalog: dict[str, Criterion]) -> list[Result]:
         """Return one Result per criterion that ran, in catalog order."""

@@ -57,11 +57,13 @@ def score(
     total: int,
     threshold: float,
     measurements: list[Measurement] = (),
+    drills: list[Result] = (),
 ) -> Verdict:
     """Score results against the catalog size.
 
-    GO needs pass_pct >= threshold, no failed or unverifiable blocker, and no breached
-    recovery objective. Criteria that did not run count as not passed.
+    GO needs pass_pct >= threshold, no failed or unverifiable blocker, no breached recovery
+    objective, and every drill or experiment that ran passed (a skip as not safe to run is
+    not a pass). Criteria that did not run count as not passed.
     """
     if total <= 0:
         raise ValueError("the catalog must hold at least one criterion")
@@ -78,6 +80,7 @@ def score(
         if result.severity == "blocker" and result.outcome in (FAILED, UNVERIFIABLE)
     )
     breaches = tuple(measurement for measurement in measurements if measurement.breached)
+    unsuccessful_drills = [drill for drill in drills if drill.outcome != PASSED]
 
     reasons = []
     if pass_pct < threshold:
@@ -89,6 +92,9 @@ def score(
         reasons.append(
             f"{breach.component} {breach.objective} {measured} exceeds its target of {breach.target_s:g} s"
         )
+
+    for drill in unsuccessful_drills:
+        reasons.append(f"drill {drill.criterion_id} {drill.outcome}: {drill.message}".rstrip(": "))
 
     return Verdict(
         go=not reasons,

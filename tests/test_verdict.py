@@ -75,3 +75,21 @@ def test_minor_failure_above_threshold_is_go():
 
     assert verdict.go
     assert verdict.pass_pct == 97.9
+
+
+def test_failed_drill_makes_no_go():
+    all_passed = [Result(f"C-{index:02d}", PASSED, "minor") for index in range(TOTAL)]
+    drill = Result("dr_drills/test_restore.py::test_restore", FAILED, "", "restore took 900 s")
+
+    verdict = score(all_passed, TOTAL, 90, drills=[drill])
+
+    assert not verdict.go
+    assert "restore took 900 s" in verdict.reasons[0]
+
+
+def test_drill_skipped_as_unsafe_is_not_passed():
+    all_passed = [Result(f"C-{index:02d}", PASSED, "minor") for index in range(TOTAL)]
+
+    verdict = score(all_passed, TOTAL, 90, drills=[Result("chaos/test_kill.py::test_kill", SKIPPED, "", "steady state")])
+
+    assert not verdict.go

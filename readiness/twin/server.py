@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import logging
 import threading
 import time
 import urllib.request
 
+from moto.core import config as moto_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -17,6 +20,21 @@ from readiness.twin.profiles import resolve_profiles
 
 log = logging.getLogger(__name__)
 
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without werkzeug's line per request on stderr."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def configure_moto() -> None:
+    """Keep moto off Docker: there is no engine here, and Lambda functions are run in-process."""
+    moto_config.default_user_config["lambda"]["use_docker"] = False
+    moto_config.default_user_config["batch"]["use_docker"] = False
+    # The stack launches no EC2 instances; loading moto's default AMIs costs about a second.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 class Twin:
@@ -37,10 +55,11 @@ class Twin:
         """Start the server, install the extensions, seed the stack and apply drift profiles."""
         started = time.perf_counter()
         chosen = resolve_profiles(list(profiles))
+        configure_moto()
         ext.install()
 
         app = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="twin", daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]
@@ -74,9 +93,14 @@ class Twin:
         self.profiles = [drift.name for drift in chosen]
 
     def _stop_application(self) -> None:
+        """Stop the health app and remove the operations folder of the previous seed."""
         application = self._ids.get("health_app")
         if application is not None:
             application.stop()
+        if self.operations_dir:
+            shutil.rmtree(self.operations_dir, ignore_errors=True)
+            self.operations_dir = None
+        self._ids = {}
 
     def stop(self) -> None:
         self._stop_application()

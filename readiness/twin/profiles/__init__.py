@@ -20,19 +20,22 @@ class Profile:
     expect_in_message: str = ""
     # The outcome the broken criteria must have: "failed", or "unverifiable" for denial profiles.
     outcome: str = "failed"
+    # Drills or experiments (test function names) the profile must make fail; the criteria stay as they are.
+    drills: frozenset[str] = frozenset()
 
 
 PROFILES: dict[str, Profile] = {}
 
 
-def profile(name: str, breaks: set[str] | str, description: str, expect_in_message: str = "", outcome: str = "failed"):
+def profile(name: str, breaks: set[str] | str, description: str, expect_in_message: str = "", outcome: str = "failed",
+            drills: set[str] = frozenset()):
     """Register a drift profile function under a name."""
     broken = frozenset({breaks} if isinstance(breaks, str) else breaks)
 
     def register(apply: Callable[[TwinContext], None]) -> Callable[[TwinContext], None]:
         if name in PROFILES:
             raise ValueError(f"drift profile {name!r} is registered twice")
-        PROFILES[name] = Profile(name, broken, description, apply, expect_in_message, outcome)
+        PROFILES[name] = Profile(name, broken, description, apply, expect_in_message, outcome, frozenset(drills))
         return apply
 
     return register
