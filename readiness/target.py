@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
 
 import boto3
@@ -104,6 +105,8 @@ class Target:
             service, region_name=region, endpoint_url=self.endpoint_url, config=config
         )
         client.meta.events.register("before-call", self._before_call)
+        if service == "s3control":
+            keep_endpoint_host(client, self.endpoint_url)
         return client
 
     def _before_call(self, model, **_kwargs) -> None:
@@ -120,6 +123,27 @@ class Target:
         if self._account_id is None:
             self._account_id = self.client("sts").get_caller_identity()["Account"]
         return self._account_id
+
+
+def keep_endpoint_host(client, endpoint_url: str | None) -> None:
+    """Stop botocore from putting the account id in front of a custom S3 Control endpoint's host.
+
+    botocore's S3 Control endpoint rules turn http://127.0.0.1:PORT into http://ACCOUNT.127.0.0.1:PORT
+    even with inject_host_prefix=False, and that name does not resolve. AWS endpoints are left alone.
+    """
+    if not endpoint_url:
+        return
+    endpoint_host = urlsplit(endpoint_url).netloc
+
+    def strip_account_label(request, **_kwargs) -> None:
+        parts = urlsplit(request.url)
+        label, _, rest = parts.netloc.partition(".")
+        if rest == endpoint_host and label.isdigit():
+            request.url = urlunsplit(parts._replace(netloc=rest))
+
+    client.meta.events.register("before-sign.s3-control", strip_account_label,
+                                unique_id=f"keep-endpoint-host:{endpoint_host}")
+
 
 
 def check_credentials(target: Target) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import boto3
 import botocore.config
 
-from readiness.target import TWIN_CREDENTIALS
+from readiness.target import TWIN_CREDENTIALS, keep_endpoint_host
 
 
 @dataclass
@@ -54,12 +54,15 @@ class TwinContext:
         region = region or self.region
         key = (service, region)
         if key not in self._clients:
-            self._clients[key] = self._session.client(
+            client = self._session.client(
                 service,
                 region_name=region,
                 endpoint_url=self.endpoint_url,
                 config=botocore.config.Config(inject_host_prefix=False, retries={"max_attempts": 1}),
             )
+            if service == "s3control":
+                keep_endpoint_host(client, self.endpoint_url)
+            self._clients[key] = client
         return self._clients[key]
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:

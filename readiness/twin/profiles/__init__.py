@@ -22,20 +22,24 @@ class Profile:
     outcome: str = "failed"
     # Drills or experiments (test function names) the profile must make fail; the criteria stay as they are.
     drills: frozenset[str] = frozenset()
+    # Profiles that leave a deployment in a final state run after those that start new deployments,
+    # which would otherwise replace it.
+    apply_last: bool = False
 
 
 PROFILES: dict[str, Profile] = {}
 
 
 def profile(name: str, breaks: set[str] | str, description: str, expect_in_message: str = "", outcome: str = "failed",
-            drills: set[str] = frozenset()):
+            drills: set[str] = frozenset(), apply_last: bool = False):
     """Register a drift profile function under a name."""
     broken = frozenset({breaks} if isinstance(breaks, str) else breaks)
 
     def register(apply: Callable[[TwinContext], None]) -> Callable[[TwinContext], None]:
         if name in PROFILES:
             raise ValueError(f"drift profile {name!r} is registered twice")
-        PROFILES[name] = Profile(name, broken, description, apply, expect_in_message, outcome, frozenset(drills))
+        PROFILES[name] = Profile(name, broken, description, apply, expect_in_message, outcome, frozenset(drills),
+                                 apply_last)
         return apply
 
     return register
@@ -60,4 +64,4 @@ def resolve_profiles(names: list[str]) -> list[Profile]:
         raise UnknownProfile(
             f"unknown twin profile {', '.join(unknown)}; known profiles: {', '.join(sorted(registry))}"
         )
-    return [registry[name] for name in names]
+    return sorted((registry[name] for name in names), key=lambda drift: drift.apply_last)
