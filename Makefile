@@ -26,7 +26,7 @@ demo: setup
 
 # The suite's own tests: unit, property-based, the twin's extensions, end-to-end runs and the report.
 test: setup
-	$(BIN)/pytest -c tests/pytest.ini -n 2
+	$(BIN)/pytest -c tests/pytest.ini -n 2 tests
 
 benchmark: setup
 	$(BIN)/python benchmarks/dryrun.py

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from readiness.review import ReviewError, build_review
+from readiness.twin_commands import add_twin_commands
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_report_command(subcommands)
+    add_twin_commands(subcommands)
     return parser
 
 

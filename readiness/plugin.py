@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import logging
 
 import allure
@@ -11,19 +11,21 @@ import pytest
 from readiness import report as report_files
 from readiness import terraform
 from readiness.criteria import load_catalog
-from readiness.drills import UndoRegistry, exclusive
 from readiness.environment import Environment, build_environment, load_declared_outputs, new_run_id
 from readiness.twin import DEFAULT_BACKUP_REGION, DEFAULT_REGION
 from readiness.twin.profiles import UnknownProfile, resolve_profiles
 from readiness.errors import Unverifiable
+from readiness.gameday import GameDayRecord, write_record
 from readiness.options import Settings, add_options, read_settings
-from readiness.results import MEASUREMENT_PROPERTY, ResultCollector
-from readiness.verdict import Measurement, score
+from readiness.results import ResultCollector
+from readiness.verdict import score
+from readiness.stash import SETTINGS, STATE
 
 log = logging.getLogger(__name__)
 
-SETTINGS = pytest.StashKey[Settings]()
-STATE = pytest.StashKey["RunState"]()
+# pytest loads the fixtures module as part of this plugin.
+pytest_plugins = ("readiness.fixtures",)
+
 ALLURE_SEVERITY = {"blocker": "blocker", "major": "critical", "minor": "minor"}
 
 
@@ -149,6 +151,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             # Drills and experiments count in the verdict too; tests of other kinds do not.
             if item.get_closest_marker("dryrun") or item.get_closest_marker("live"):
                 item.user_properties.append(("drill", item.nodeid))
+            if item.get_closest_marker("live"):
+                item.user_properties.append(("mode", "live"))
             continue
         criterion_id = marker.args[0]
         if criterion_id not in catalog:
@@ -220,11 +224,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.is_worker:
         session.config.workeroutput["readiness_calls"] = dict(state.collector.calls)
         return
+    _record_game_day(state)
+
     if not state.collector.results:
         # A session without criteria (a game day running only drills) has no launch verdict,
         # but its recovery measurements are still written.
         if state.collector.measurements:
-            state.report_paths = report_files.write_recovery_objectives(state)
+            state.report_paths.update(report_files.write_recovery_objectives(state))
         return
 
     catalog = load_catalog()
@@ -232,10 +238,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     verdict = score(results, total=len(catalog), threshold=state.settings.ini["go_threshold"],
                     measurements=state.collector.measurements, drills=state.collector.drill_results())
     state.verdict = verdict
-    state.report_paths = report_files.write_all(state, catalog, results, verdict)
+    state.report_paths.update(report_files.write_all(state, catalog, results, verdict))
 
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         session.exitstatus = pytest.ExitCode.OK if verdict.go else pytest.ExitCode.TESTS_FAILED
+
+
+def _record_game_day(state: RunState) -> None:
+    """Write a game-day record after live tests on a real account, for the DOC-02 criterion."""
+    live = {node_id: outcome for node_id, (outcome, _) in state.collector.drills.items()
+            if node_id in state.collector.live_tests}
+    if not live or state.environment is None or not state.environment.target.is_real_account:
+        return
+    outcome = "passed" if all(value == "passed" for value in live.values()) else "failed"
+    record = GameDayRecord(dt.date.today(), tuple(sorted(live)), outcome, run_id=state.run_id)
+    state.report_paths["game-day record"] = write_record(state.settings.reports_dir, record)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -248,102 +265,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             report_files.print_recovery_objectives(terminalreporter, state)
         return
     report_files.print_summary(terminalreporter, state, verdict)
-
-
-# Fixtures --------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def readiness_env(pytestconfig: pytest.Config) -> Environment:
-    """The run's environment; starts the twin on first use when it is the target."""
-    return pytestconfig.stash[STATE].environment_for_run()
-
-
-@pytest.fixture(scope="session")
-def target(readiness_env: Environment):
-    environment = readiness_env
-    environment.target.read_only = True
-    return environment.target
-
-
-@pytest.fixture(scope="session")
-def outputs(readiness_env: Environment) -> terraform.Outputs:
-    return readiness_env.outputs
-
-
-@pytest.fixture(scope="session")
-def inventory(readiness_env: Environment):
-    return readiness_env.inventory
-
-
-@pytest.fixture(scope="session")
-def settings(pytestconfig: pytest.Config) -> Settings:
-    return pytestconfig.stash[SETTINGS]
-
-
-@pytest.fixture
-def criterion(request: pytest.FixtureRequest):
-    """The catalog entry of the criterion the current test judges."""
-    marker = request.node.get_closest_marker("criterion")
-    if marker is None:
-        raise pytest.UsageError(f"{request.node.nodeid} asks for 'criterion' but has no criterion marker")
-    return load_catalog()[marker.args[0]]
-
-
-@pytest.fixture(autouse=True)
-def _criterion_labels(request: pytest.FixtureRequest) -> None:
-    """Label each criterion's Allure result with its id, category, severity and remediation."""
-    marker = request.node.get_closest_marker("criterion")
-    if marker is None:
-        return
-    entry = load_catalog()[marker.args[0]]
-    allure.dynamic.severity(ALLURE_SEVERITY[entry.severity])
-    allure.dynamic.epic("Launch checklist")
-    allure.dynamic.feature(entry.category)
-    allure.dynamic.label("criterion", entry.id)
-    allure.dynamic.tag(entry.severity)
-    for reference in entry.references:
-        allure.dynamic.link(reference, name=reference)
-
-
-@pytest.fixture
-def undo(request: pytest.FixtureRequest):
-    """Registry of undo steps; they run at teardown on pass, failure, error and Ctrl-C.
-
-    pytest tears fixtures down after a KeyboardInterrupt too, so an interrupted drill is undone.
-    A failed undo step fails the test at teardown, naming the step and the error.
-    """
-    registry = UndoRegistry()
-    yield registry
-    failed = registry.run()
-    if failed:
-        details = "; ".join(f"{step.description}: {step.error}" for step in failed)
-        pytest.fail(f"undo did not complete, resources may be left behind: {details}", pytrace=False)
-
-
-@pytest.fixture(autouse=True)
-def _one_live_test_at_a_time(request: pytest.FixtureRequest, settings: Settings):
-    """Serialise live tests across xdist workers with a file lock in the reports folder."""
-    if request.node.get_closest_marker("live") is None:
-        yield
-        return
-    with exclusive(settings.reports_dir.resolve() / ".live.lock"):
-        yield
-
-
-@pytest.fixture
-def record_measurement(request: pytest.FixtureRequest):
-    """Record a measured recovery time or point against its target for the verdict and reports.
-
-    Call it as record_measurement(component, objective, target_s, measured_s, source); pass
-    measured_s=None when the wait timed out, which counts as a breach.
-    """
-
-    def record(component: str, objective: str, target_s: float, measured_s: float | None, source: str) -> Measurement:
-        measurement = Measurement(component, objective, float(target_s),
-                                  None if measured_s is None else round(float(measured_s), 3), source)
-        request.node.user_properties.append((MEASUREMENT_PROPERTY, json.dumps(vars(measurement))))
-        shown = "not measured" if measurement.measured_s is None else f"{measurement.measured_s:.1f} s"
-        allure.dynamic.parameter(f"{component} {objective}", f"{shown} (target {target_s:g} s)")
-        return measurement
-
-    return record

@@ -36,6 +36,7 @@ class ResultCollector:
         self.measurements: list[Measurement] = []
         self.calls: collections.Counter[str] = collections.Counter()
         self.drills: dict[str, tuple[str, str]] = {}
+        self.live_tests: set[str] = set()
 
     def add_calls(self, counts: dict[str, int]) -> None:
         self.calls.update(counts)
@@ -47,6 +48,9 @@ class ResultCollector:
             for name, value in report.user_properties:
                 if name == MEASUREMENT_PROPERTY and report.when == "call":
                     self.measurements.append(Measurement(**json.loads(value)))
+
+        if properties.get("mode") == "live":
+            self.live_tests.add(report.nodeid)
 
         key = properties.get("criterion")
         results = self.results

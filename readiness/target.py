@@ -1,4 +1,4 @@
-"""Where AWS is: the twin or a real account; boto3 clients, retries, call counting, read-only guard."""
+"""The AWS target (twin or real account) and its boto3 clients, retries, call counter and read-only guard."""
 
 from __future__ import annotations
 

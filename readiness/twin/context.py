@@ -1,4 +1,4 @@
-"""What seeding stages and drift profiles share: clients on the twin, outputs, and twin behaviour."""
+"""Shared state of seeding stages and drift profiles: clients on the twin, outputs, twin behaviour."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ class Behaviour:
     Extensions in readiness/twin/ext read it on every request, so a change takes effect at once.
     """
 
-    # IAM actions ("ec2:DescribeSubnets") the twin answers with AccessDenied.
+    # IAM actions ("ec2:DescribeSubnets") that the twin rejects with AccessDenied.
     denied_actions: set[str] = field(default_factory=set)
-    # IAM actions the twin answers with a throttling error.
+    # IAM actions that the twin rejects with a throttling error.
     throttled_actions: set[str] = field(default_factory=set)
     # Free-form settings owned by individual extensions, keyed by extension name.
     settings: dict[str, dict] = field(default_factory=dict)
