@@ -114,3 +114,26 @@ def record_measurement(request: pytest.FixtureRequest):
         return measurement
 
     return record
+
+
+@pytest.fixture
+def terraform_fixture(request: pytest.FixtureRequest, readiness_env: Environment):
+    """Apply a module under terraform/fixtures/ for one test and destroy it at teardown.
+
+    Returns apply(module, variables) -> outputs. The destroy runs on pass, failure, error and
+    Ctrl-C. On the twin the module is replayed from tests/terraform/recordings; on a real account
+    terraform applies it when the binary is on PATH.
+    """
+    from readiness.tf_fixture import terraform_fixture as apply_fixture
+
+    target = readiness_env.target
+    applied = []
+
+    def apply(module: str, variables: dict, **options) -> dict:
+        # Resource names end with the run id, so each fixture of a run gets its own suffix.
+        applied.append(module)
+        run_id = f"{readiness_env.run_id}-{len(applied)}"
+        return apply_fixture(request, module, {"run_id": run_id, **variables}, endpoint_url=target.endpoint_url,
+                             region=target.region, profile=target.profile, **options)
+
+    return apply

@@ -74,7 +74,7 @@ REQUIRED_TYPES = {
         "aws_backup_vault", "aws_backup_plan", "aws_backup_selection", "aws_backup_vault_notifications",
         "aws_iam_role", "aws_lambda_function", "aws_fis_experiment_template",
     },
-    "modules/fixtures/restore_scratch": {"aws_db_subnet_group", "aws_security_group"},
+    "fixtures/restore_scratch": {"aws_db_subnet_group", "aws_security_group"},
 }
 
 ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
@@ -312,7 +312,7 @@ def test_taggable_resources_carry_tags(config):
 
 
 def test_restore_scratch_tags_carry_run_id(config):
-    module = config["modules"]["modules/fixtures/restore_scratch"]
+    module = config["modules"]["fixtures/restore_scratch"]
     local_tags = str(module.locals.get("tags", ""))
 
     assert '"readiness:drill" = var.run_id' in local_tags, (
