@@ -27,9 +27,7 @@ def readiness_env(pytestconfig: pytest.Config) -> Environment:
 
 @pytest.fixture(scope="session")
 def target(readiness_env: Environment):
-    environment = readiness_env
-    environment.target.read_only = True
-    return environment.target
+    return readiness_env.target
 
 
 @pytest.fixture(scope="session")

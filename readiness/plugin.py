@@ -44,9 +44,16 @@ class RunState:
             raise pytest.UsageError(str(error)) from None
         self.collector = ResultCollector()
         self.verdict = None
+        self.read_only = True
         self.report_paths: dict = {}
         worker_input = getattr(config, "workerinput", None)
         self.run_id = worker_input["readiness_run_id"] if worker_input else new_run_id()
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Switch the guard for the running test; an environment made later starts with it."""
+        self.read_only = read_only
+        if self.environment is not None:
+            self.environment.target.read_only = read_only
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Runs in the controller for every report, including those xdist workers send.
@@ -58,27 +65,23 @@ class RunState:
 
     def environment_for_run(self) -> Environment:
         """Return the run's Environment, starting the twin on first use when it is the target."""
-        if self.environment is not None:
-            return self.environment
+        if self.environment is None:
+            self.environment = self._build_environment()
+            self.environment.target.read_only = self.read_only
+        return self.environment
 
+    def _build_environment(self) -> Environment:
         worker_input = getattr(self.config, "workerinput", None)
         if worker_input and "readiness_endpoint" in worker_input:
             outputs = terraform.Outputs(worker_input["readiness_outputs"], worker_input["readiness_outputs_source"])
-            self.environment = build_environment(
-                self.settings, worker_input["readiness_endpoint"], outputs, self.run_id,
-                worker_input["readiness_operations_dir"],
-            )
-            return self.environment
+            return build_environment(self.settings, worker_input["readiness_endpoint"], outputs, self.run_id,
+                                     worker_input["readiness_operations_dir"])
 
         if self.settings.target == "aws":
-            self.environment = build_environment(self.settings, None, self.declared_outputs, self.run_id)
-        elif self.settings.endpoint_url:
-            self.environment = build_environment(
-                self.settings, self.settings.endpoint_url, self.declared_outputs, self.run_id
-            )
-        else:
-            self.environment = self._start_twin()
-        return self.environment
+            return build_environment(self.settings, None, self.declared_outputs, self.run_id)
+        if self.settings.endpoint_url:
+            return build_environment(self.settings, self.settings.endpoint_url, self.declared_outputs, self.run_id)
+        return self._start_twin()
 
     def _start_twin(self) -> Environment:
         # Imported here so that a run against a real account never imports moto.
@@ -192,14 +195,12 @@ def _guard_live_run(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     """Switch the read-only guard on for every test that is not marked live."""
-    environment = item.config.stash[STATE].environment
-    if environment is not None:
-        environment.target.read_only = item.get_closest_marker("live") is None
+    state = item.config.stash[STATE]
+    state.set_read_only(item.get_closest_marker("live") is None)
     try:
         return (yield)
     finally:
-        if environment is not None:
-            environment.target.read_only = True
+        state.set_read_only(True)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -193,7 +193,11 @@ def write_recovery_objectives(state) -> dict[str, Path]:
     reports_dir = state.settings.reports_dir
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / RECOVERY_NAME
-    document = {"run": run_info(state), "measurements": recovery_rows(state)}
+    document = {
+        "run": run_info(state),
+        "measurements": recovery_rows(state),
+        "api_calls": {"total": sum(state.collector.calls.values()), "by_operation": dict(sorted(state.collector.calls.items()))},
+    }
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return {"recovery objectives": path}
 

@@ -1,4 +1,4 @@
-"""AWS Backup: vaults of both regions, the stack's backup plan and its selections, vault notifications, recovery points."""
+"""AWS Backup: vaults of both regions, the stack's plan and selections, notifications, points, jobs, restore role."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import re
 
 import botocore.exceptions
 
+from readiness.errors import Unverifiable
 from readiness.inventory import collector
-from readiness.inventory.base import Collector, dataset
+from readiness.inventory.base import Collector, classify_error, dataset
 from readiness.inventory.events import wildcard_match
 
 TAG_KEY_PREFIX = "aws:ResourceTag/"
@@ -66,6 +67,40 @@ class Backup(Collector):
     def recovery_points(self, vault_name: str, region: str) -> list[dict]:
         return self.read(f"recovery_points:{region}:{vault_name}", lambda: self.paginate(
             "list_recovery_points_by_backup_vault", "RecoveryPoints", region=region, BackupVaultName=vault_name))
+
+    def backup_jobs(self, resource_arn: str) -> list[dict]:
+        """Return the backup jobs of a resource in the primary region; AWS lists the last 30 days."""
+        return self.read(f"backup_jobs:{resource_arn}", lambda: self.paginate(
+            "list_backup_jobs", "BackupJobs", ByResourceArn=resource_arn))
+
+    def copy_jobs(self, resource_arn: str) -> list[dict]:
+        """Return the copy jobs of a resource's recovery points; AWS lists them in the source region, 30 days back."""
+        return self.read(f"copy_jobs:{resource_arn}", lambda: self.paginate(
+            "list_copy_jobs", "CopyJobs", ByResourceArn=resource_arn))
+
+    def restore_metadata(self, vault_name: str, recovery_point_arn: str) -> dict[str, str] | None:
+        """Return the metadata a restore of a primary-region recovery point starts from, or None if AWS has none."""
+        def load() -> dict[str, str] | None:
+            response = _absent_on_not_found(lambda: self.call(
+                "get_recovery_point_restore_metadata", BackupVaultName=vault_name, RecoveryPointArn=recovery_point_arn))
+            return (response or {}).get("RestoreMetadata") or None
+
+        return self.read(f"restore_metadata:{recovery_point_arn}", load)
+
+    def restore_role(self, role_arn: str) -> dict | None:
+        """Return the IAM role restore jobs run as, as GetRole reports it, or None if it does not exist."""
+        def load() -> dict | None:
+            name = role_arn.rsplit("/", 1)[-1]
+            try:
+                role = self.target.client("iam").get_role(RoleName=name)["Role"]
+            except botocore.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                    return None
+                # Classified here so the message names iam:GetRole, not an AWS Backup action.
+                raise Unverifiable(classify_error(error, f"backup.restore_role:{name}", "iam").describe()) from None
+            return role
+
+        return self.read(f"restore_role:{role_arn}", load)
 
 
 def selection_covers(selection: dict, resource_arn: str, tags: dict[str, str]) -> bool:

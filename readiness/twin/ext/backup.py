@@ -1,16 +1,16 @@
-"""AWS Backup operations moto 5.2.5 lacks: selections, vault notifications, plan updates, and the job layer."""
+"""AWS Backup operations moto 5.2.5 lacks: selections, vault notifications, plan updates; the job state they share."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
 from moto.backup import urls
 from moto.backup.exceptions import InvalidParameterValueException, ResourceNotFoundException
-from moto.backup.models import BackupBackend, Plan, backup_backends
+from moto.backup.models import BackupBackend, Plan
 from moto.backup.responses import BackupResponse
 from moto.kms.models import kms_backends
 
@@ -22,11 +22,6 @@ AWS_MANAGED_BACKUP_KEY = "alias/aws/backup"
 # accept the path with and without it.
 ROUTES = (
     "{0}/backup-vaults/(?P<name>[^/]+)/notification-configuration$",
-    "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$",
-    "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/(?P<arn>.+)$",
-    "{0}/resources/(?P<arn>.+)/recovery-points/$",
-    "{0}/backup-jobs/$",
-    "{0}/copy-jobs/$",
 )
 
 # Events PutBackupVaultNotifications accepts; AWS rejects the deprecated rest of the API's enum
@@ -56,6 +51,8 @@ class JobStore:
     restore_metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # recovery point ARN -> metadata
     backup_jobs: list[dict] = field(default_factory=list)
     copy_jobs: list[dict] = field(default_factory=list)
+    restore_jobs: list[dict] = field(default_factory=list)
+    restore_job_metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # restore job id -> metadata
 
 
 def store_of(backend: BackupBackend) -> JobStore:
@@ -232,181 +229,10 @@ def _install_vault_defaults() -> None:
     BackupBackend.delete_backup_vault = delete_backup_vault
 
 
-# Recovery points and jobs ------------------------------------------------------------------------
-
-def _points(backend: BackupBackend) -> list[dict]:
-    return [point for points in store_of(backend).recovery_points.values() for point in points.values()]
-
-
-def _created_within(item: dict, query: dict) -> bool:
-    created = item["CreationDate"]
-    after, before = query.get("createdAfter"), query.get("createdBefore")
-    if after and created < datetime.fromisoformat(after[0]).timestamp():
-        return False
-    return not (before and created > datetime.fromisoformat(before[0]).timestamp())
-
-
-def _matches(item: dict, query: dict, filters: dict[str, str]) -> bool:
-    """Tell whether an item passes the By* filters of a list call (query name -> item field)."""
-    for parameter, field_name in filters.items():
-        if parameter in query and item.get(field_name) != query[parameter][0]:
-            return False
-    return _created_within(item, query)
-
-
-def list_recovery_points_by_backup_vault(self: BackupResponse) -> str:
-    name = self.uri_match["backupVaultName"]
-    _vault(self.backup_backend, name)
-    query = _query(self)
-    filters = {"resourceArn": "ResourceArn", "resourceType": "ResourceType"}
-    points = [point for point in store_of(self.backup_backend).recovery_points.get(name, {}).values()
-              if _matches(point, query, filters)
-              and ("backupPlanId" not in query or point["CreatedBy"].get("BackupPlanId") == query["backupPlanId"][0])]
-    return _page(points, "RecoveryPoints", query)
-
-
-def list_recovery_points_by_resource(self: BackupResponse) -> str:
-    resource_arn = self.uri_match["resourceArn"]
-    points = [
-        {"RecoveryPointArn": point["RecoveryPointArn"], "CreationDate": point["CreationDate"],
-         "Status": point["Status"], "EncryptionKeyArn": point["EncryptionKeyArn"],
-         "BackupSizeBytes": point["BackupSizeInBytes"], "BackupVaultName": point["BackupVaultName"],
-         "ResourceName": point["ResourceName"], "VaultType": point["VaultType"]}
-        for point in _points(self.backup_backend) if point["ResourceArn"] == resource_arn
-    ]
-    return _page(points, "RecoveryPoints", _query(self))
-
-
-def _point(self: BackupResponse) -> dict:
-    name, arn = self.uri_match["backupVaultName"], self.uri_match["recoveryPointArn"]
-    _vault(self.backup_backend, name)
-    point = store_of(self.backup_backend).recovery_points.get(name, {}).get(arn)
-    if point is None:
-        raise ResourceNotFoundException(msg=f"Recovery point {arn} not found in backup vault {name}")
-    return point
-
-
-def describe_recovery_point(self: BackupResponse) -> str:
-    return json.dumps(_point(self))
-
-
-def get_recovery_point_restore_metadata(self: BackupResponse) -> str:
-    point = _point(self)
-    return json.dumps({
-        "BackupVaultArn": point["BackupVaultArn"], "RecoveryPointArn": point["RecoveryPointArn"],
-        "ResourceType": point["ResourceType"],
-        "RestoreMetadata": store_of(self.backup_backend).restore_metadata.get(point["RecoveryPointArn"], {}),
-    })
-
-
-def list_backup_jobs(self: BackupResponse) -> str:
-    query = _query(self)
-    filters = {"resourceArn": "ResourceArn", "state": "State", "backupVaultName": "BackupVaultName",
-               "resourceType": "ResourceType"}
-    jobs = [job for job in store_of(self.backup_backend).backup_jobs if _matches(job, query, filters)]
-    return _page(jobs, "BackupJobs", query)
-
-
-def list_copy_jobs(self: BackupResponse) -> str:
-    query = _query(self)
-    filters = {"resourceArn": "ResourceArn", "state": "State", "destinationVaultArn": "DestinationBackupVaultArn",
-               "resourceType": "ResourceType"}
-    jobs = [job for job in store_of(self.backup_backend).copy_jobs if _matches(job, query, filters)]
-    return _page(jobs, "CopyJobs", query)
-
-
-def _recovery_point_arn(account_id: str, region: str, resource_type: str, job_id: str) -> str:
-    # AWS Backup keeps RDS recovery points as RDS snapshots; most other types get a backup ARN.
-    if resource_type == "RDS":
-        return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{job_id}"
-    return f"arn:aws:backup:{region}:{account_id}:recovery-point:{job_id}"
-
-
-def _add_point(backend: BackupBackend, vault_name: str, point: dict) -> None:
-    vault = backend.vaults[vault_name]
-    store_of(backend).recovery_points.setdefault(vault_name, {})[point["RecoveryPointArn"]] = point
-    vault.num_of_recovery_points += 1
-
-
-def _lifecycle_fields(lifecycle: dict | None, completed: datetime) -> dict:
-    if not lifecycle or "DeleteAfterDays" not in lifecycle:
-        return {}
-    delete_at = completed + timedelta(days=lifecycle["DeleteAfterDays"])
-    return {"Lifecycle": lifecycle, "CalculatedLifecycle": {"DeleteAt": _epoch(delete_at)}}
-
-
-def record_backup(account_id: str, region: str, vault_name: str, resource_arn: str, resource_type: str, *,
-                  completed: datetime, iam_role_arn: str, lifecycle: dict | None = None,
-                  created_by: dict | None = None, size_bytes: int = 0,
-                  restore_metadata: dict[str, str] | None = None) -> dict:
-    """Record a completed backup job and its recovery point, as if AWS Backup had run it."""
-    backend = backup_backends[account_id][region]
-    vault = backend.vaults[vault_name]
-    job_id = uuid.uuid4().hex.upper()
-    started = completed - timedelta(minutes=20)
-    resource_name = resource_arn.split(":")[-1]
-    point = {
-        "RecoveryPointArn": _recovery_point_arn(account_id, region, resource_type, job_id),
-        "BackupVaultName": vault_name, "BackupVaultArn": vault.backup_vault_arn,
-        "ResourceArn": resource_arn, "ResourceType": resource_type, "ResourceName": resource_name,
-        "CreatedBy": created_by or {}, "IamRoleArn": iam_role_arn, "Status": "COMPLETED",
-        "CreationDate": _epoch(started), "CompletionDate": _epoch(completed), "BackupSizeInBytes": size_bytes,
-        "EncryptionKeyArn": vault.encryption_key_arn, "IsEncrypted": True, "StorageClass": "WARM",
-        "VaultType": "BACKUP_VAULT", **_lifecycle_fields(lifecycle, completed),
-    }
-    _add_point(backend, vault_name, point)
-    store_of(backend).restore_metadata[point["RecoveryPointArn"]] = dict(restore_metadata or {})
-    store_of(backend).backup_jobs.append({
-        "AccountId": account_id, "BackupJobId": job_id, "BackupVaultName": vault_name,
-        "BackupVaultArn": vault.backup_vault_arn, "RecoveryPointArn": point["RecoveryPointArn"],
-        "ResourceArn": resource_arn, "ResourceType": resource_type, "ResourceName": resource_name,
-        "CreationDate": _epoch(started), "CompletionDate": _epoch(completed), "State": "COMPLETED",
-        "PercentDone": "100.0", "BackupSizeInBytes": size_bytes, "IamRoleArn": iam_role_arn,
-        "CreatedBy": created_by or {}, "BackupType": "", "IsEncrypted": True,
-        "EncryptionKeyArn": vault.encryption_key_arn,
-    })
-    return point
-
-
-def record_copy(account_id: str, region: str, source_vault_name: str, recovery_point_arn: str,
-                destination_vault_arn: str, *, completed: datetime, iam_role_arn: str,
-                lifecycle: dict | None = None) -> dict:
-    """Record a completed copy job of a recovery point to another vault, and the copy it made."""
-    source_backend = backup_backends[account_id][region]
-    source = store_of(source_backend).recovery_points[source_vault_name][recovery_point_arn]
-    destination_region, destination_name = destination_vault_arn.split(":")[3], destination_vault_arn.split(":")[-1]
-    destination_backend = backup_backends[account_id][destination_region]
-    destination_vault = destination_backend.vaults[destination_name]
-    job_id = uuid.uuid4().hex.upper()
-    started = completed - timedelta(minutes=15)
-
-    copy = {
-        **source, **_lifecycle_fields(lifecycle, completed),
-        "RecoveryPointArn": _recovery_point_arn(account_id, destination_region, source["ResourceType"], job_id),
-        "BackupVaultName": destination_name, "BackupVaultArn": destination_vault_arn,
-        "SourceBackupVaultArn": source["BackupVaultArn"], "EncryptionKeyArn": destination_vault.encryption_key_arn,
-        "CreationDate": _epoch(started), "CompletionDate": _epoch(completed), "IamRoleArn": iam_role_arn,
-    }
-    _add_point(destination_backend, destination_name, copy)
-    store_of(destination_backend).restore_metadata[copy["RecoveryPointArn"]] = dict(
-        store_of(source_backend).restore_metadata.get(recovery_point_arn, {}))
-    store_of(source_backend).copy_jobs.append({
-        "AccountId": account_id, "CopyJobId": job_id, "SourceBackupVaultArn": source["BackupVaultArn"],
-        "SourceRecoveryPointArn": recovery_point_arn, "DestinationBackupVaultArn": destination_vault_arn,
-        "DestinationRecoveryPointArn": copy["RecoveryPointArn"], "ResourceArn": source["ResourceArn"],
-        "ResourceType": source["ResourceType"], "ResourceName": source["ResourceName"],
-        "CreationDate": _epoch(started), "CompletionDate": _epoch(completed), "State": "COMPLETED",
-        "BackupSizeInBytes": source["BackupSizeInBytes"], "IamRoleArn": iam_role_arn,
-        "CreatedBy": source["CreatedBy"], "DestinationEncryptionKeyArn": destination_vault.encryption_key_arn,
-    })
-    return copy
-
-
 OPERATIONS = (
     update_backup_plan, create_backup_selection, get_backup_selection, delete_backup_selection,
     list_backup_selections, put_backup_vault_notifications, get_backup_vault_notifications,
-    delete_backup_vault_notifications, list_recovery_points_by_backup_vault, list_recovery_points_by_resource,
-    describe_recovery_point, get_recovery_point_restore_metadata, list_backup_jobs, list_copy_jobs,
+    delete_backup_vault_notifications,
 )
 
 

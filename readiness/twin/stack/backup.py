@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from readiness.twin.context import TwinContext
-from readiness.twin.ext.backup import record_backup, record_copy
+from readiness.twin.ext.backup_jobs import record_backup, record_copy
 from readiness.twin.stack.data import DB_SUBNET_GROUP
 from readiness.twin.stack.tags import tags
 

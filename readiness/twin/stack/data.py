@@ -1,4 +1,5 @@
-"""Reference stack, data: the Multi-AZ PostgreSQL instance, the replicated bucket pair, and the database secret.
+"""Reference stack, data: the Multi-AZ PostgreSQL instance, the replicated bucket pair with a day of replication
+metrics, and the database secret.
 
 Uses from ctx.ids: private_subnet_ids, sg_db, kms_key_arn, kms_backup_key_arn.
 Puts in ctx.ids: db_instance_identifier, db_instance_arn, app_bucket_name, app_bucket_arn,
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 from readiness.twin.context import TwinContext
 from readiness.twin.stack.tags import tags
@@ -17,6 +19,7 @@ from readiness.twin.stack.tags import tags
 DB_INSTANCE = "app-db"
 DB_SUBNET_GROUP = "app-db-private"
 DB_SECRET = "app/db-credentials"
+REPLICATION_RULE = "replicate-everything"
 ROTATION_FUNCTION = "app-db-secret-rotation"
 ALL_PUBLIC_ACCESS_BLOCKED = {
     "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
@@ -67,7 +70,7 @@ def _buckets(ctx: TwinContext) -> tuple[str, str]:
     ctx.client("s3").put_bucket_replication(Bucket=app_bucket, ReplicationConfiguration={
         "Role": role_arn,
         "Rules": [{
-            "ID": "replicate-everything", "Priority": 1, "Status": "Enabled", "Filter": {},
+            "ID": REPLICATION_RULE, "Priority": 1, "Status": "Enabled", "Filter": {},
             "DeleteMarkerReplication": {"Status": "Enabled"},
             # Objects encrypted with SSE-KMS replicate only when the rule opts them in.
             "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
@@ -82,7 +85,27 @@ def _buckets(ctx: TwinContext) -> tuple[str, str]:
 
     s3control = ctx.client("s3control")
     s3control.put_public_access_block(AccountId=ctx.account_id, PublicAccessBlockConfiguration=ALL_PUBLIC_ACCESS_BLOCKED)
+    put_replication_metrics(ctx, app_bucket, replica_bucket, [3.0 + (hour * 7) % 11 for hour in range(24)])
     return app_bucket, replica_bucket
+
+
+def put_replication_metrics(ctx: TwinContext, source: str, destination: str, latencies_s: list[float],
+                            failed_operations: int = 0) -> None:
+    """Publish one ReplicationLatency (seconds) and OperationsFailedReplication point per hour, newest first.
+
+    S3 publishes these metrics for rules with replication metrics on; the twin's CloudWatch has no source for them.
+    """
+    now = datetime.now(timezone.utc)
+    dimensions = [{"Name": "SourceBucket", "Value": source}, {"Name": "DestinationBucket", "Value": destination},
+                  {"Name": "RuleId", "Value": REPLICATION_RULE}]
+    data = []
+    for hour, latency in enumerate(latencies_s):
+        timestamp = now - timedelta(hours=hour, minutes=30)
+        data.append({"MetricName": "ReplicationLatency", "Dimensions": dimensions, "Timestamp": timestamp,
+                     "Value": latency, "Unit": "Seconds"})
+        data.append({"MetricName": "OperationsFailedReplication", "Dimensions": dimensions, "Timestamp": timestamp,
+                     "Value": float(failed_operations if hour == 0 else 0), "Unit": "Count"})
+    ctx.client("cloudwatch").put_metric_data(Namespace="AWS/S3", MetricData=data)
 
 
 def _protected_bucket(ctx: TwinContext, bucket: str, region: str, kms_key_arn: str) -> None:
