@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import run_checklist
+from support import run_checklist
 
 USAGE_ERROR = 4
 

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from conftest import REPO_ROOT, isolated_environment
+from support import REPO_ROOT, isolated_environment
 from readiness.criteria import CatalogError, load_catalog, parse_catalog
 
 EXPECTED_COUNT = 47

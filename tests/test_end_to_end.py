@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import run_checklist
+from support import run_checklist
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import boto3
 import botocore.config
 import pytest
 
-from conftest import REPO_ROOT, isolated_environment
+from support import REPO_ROOT, isolated_environment
 from readiness.recovery import DRILL_PREFIX
 from readiness.target import TWIN_CREDENTIALS
 

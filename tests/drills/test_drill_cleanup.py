@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import REPO_ROOT, isolated_environment
+from support import REPO_ROOT, isolated_environment
 from drill_runs import drill_command, drills_on, leftovers, twin_client  # noqa: F401 - drills_on is a fixture
 from readiness.recovery import DRILL_PREFIX, DRILL_TAG, HOLD_MARKER_VARIABLE, HOLD_VARIABLE
 from readiness.target import is_read_operation

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import isolated_environment
+from support import isolated_environment
 from readiness import review
 from readiness.review import ReviewError, build_review, external_references
 
