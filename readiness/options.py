@@ -27,7 +27,15 @@ INI_SETTINGS = {
     "rpo_static_assets": ("Maximum replication lag of the static assets, in seconds", "60"),
     "rto_credentials": ("Recovery time objective of the credentials, in seconds", "120"),
     "rpo_credentials": ("Recovery point objective of the credentials, in seconds", "1800"),
+    "chaos_kill_target_s": ("Recovery target of the task-kill experiment, in seconds", "60"),
+    "chaos_scale_target_s": ("Recovery target of each direction of the scaling experiment, in seconds", "120"),
+    "chaos_latency_target_s": ("Recovery target after the network-latency fault ends, in seconds", "90"),
+    "chaos_latency_ms": ("Largest network delay a latency experiment may inject, in milliseconds", "200"),
+    "chaos_stop_alarms": ("Comma-separated CloudWatch alarms that abort an experiment when they enter ALARM "
+                          "(default: the stop conditions of the FIS latency template)", ""),
 }
+# Settings read as text; every other ini setting is a number.
+TEXT_SETTINGS = {"health_expected_body", "chaos_stop_alarms"}
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -118,7 +126,7 @@ def read_settings(config: pytest.Config) -> Settings:
 
     ini = {}
     for name in INI_SETTINGS:
-        if name == "health_expected_body":
+        if name in TEXT_SETTINGS:
             continue
         raw = config.getini(name)
         try:

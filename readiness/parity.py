@@ -135,6 +135,7 @@ OBSERVATIONS: dict[str, Observation] = {
     "aws_kms_alias": observe("kms", "list_aliases", "Aliases[?!starts_with(AliasName, 'alias/aws/')]"),
     "aws_kms_key": observe("kms", "list_keys", "Keys"),
     "aws_lambda_function": observe("lambda", "get_function", "Configuration", FunctionName="{chaos_lambda_name}"),
+    "aws_fis_experiment_template": observe("fis", "list_experiment_templates", "experimentTemplates"),
     "aws_lb": observe("elbv2", "describe_load_balancers", "LoadBalancers", LoadBalancerArns=["{alb_arn}"]),
     "aws_lb_listener": observe("elbv2", "describe_listeners", "Listeners", LoadBalancerArn="{alb_arn}"),
     "aws_lb_target_group": observe("elbv2", "describe_target_groups", "TargetGroups", TargetGroupArns=["{target_group_arn}"]),
@@ -170,7 +171,6 @@ OBSERVATIONS: dict[str, Observation] = {
 NOT_OBSERVABLE: dict[str, str] = {
     "aws_codestarconnections_connection": "a connection becomes available only after a handshake in the AWS console, so the twin's pipeline reads its source from S3 and models no connection",
     "aws_ecr_lifecycle_policy": "the twin sets no lifecycle policy on the repository, and no criterion reads one",
-    "aws_fis_experiment_template": "moto's FIS runs no action, so the twin creates no template and the chaos drills inject faults through the chaos Lambda function",
     "aws_kms_key_policy": "the twin keeps moto's default key policy, and no criterion reads key policies",
     "aws_route53_record": "not read by the suite, which reaches the application through the health_url output; the twin has no hosted zone",
     "aws_s3_bucket_lifecycle_configuration": "the twin sets no lifecycle rules on the artifact and trail buckets, and no criterion reads them",

@@ -14,6 +14,7 @@ import botocore.config
 import botocore.exceptions
 
 from readiness.target import TWIN_CREDENTIALS
+from readiness.twin.context import BEHAVIOUR
 
 log = logging.getLogger(__name__)
 
@@ -137,21 +138,19 @@ class HealthApp:
         self._server = None
         self._thread = None
 
-    def next_request_fails(self) -> bool:
-        """Count a request and tell whether the error rate makes it a 503."""
+    def next_request_number(self) -> int:
         with self._requests_lock:
             self._requests += 1
-            number = self._requests
-        rate = min(max(self.settings.error_rate, 0.0), 1.0)
-        # Deterministic spread: request n fails when the running count of failures steps up at n.
-        return int(number * rate) > int((number - 1) * rate)
+            return self._requests
 
     def health(self) -> tuple[int, dict]:
-        """Return the status code and body of one health request, applying the settings."""
-        if self.settings.latency_ms > 0:
-            time.sleep(self.settings.latency_ms / 1000)
+        """Return the status code and body of one health request, applying the settings and running FIS faults."""
+        number = self.next_request_number()
+        delay_ms = self.settings.latency_ms + injected_latency_ms(number)
+        if delay_ms > 0:
+            time.sleep(delay_ms / 1000)
 
-        if self.next_request_fails():
+        if _selected(number, self.settings.error_rate):
             return 503, {"status": "unavailable", "error": "the application is overloaded"}
 
         database = UNREACHABLE if self.settings.database_unreachable else self.database.state()
@@ -166,6 +165,27 @@ class HealthApp:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _selected(number: int, rate: float) -> bool:
+    """Tell whether request number `number` is one of the share `rate` of requests, spread evenly.
+
+    Request n is selected when the running count of selected requests steps up at n, so a rate
+    of 0.1 selects every tenth request.
+    """
+    rate = min(max(rate, 0.0), 1.0)
+    return int(number * rate) > int((number - 1) * rate)
+
+
+def injected_latency_ms(number: int) -> float:
+    """Return the delay the twin's running FIS latency experiments add to request number `number`.
+
+    readiness.twin.ext.fis records each experiment's delay and the share of the service's tasks it
+    targets. That share of requests is delayed, because a load balancer spreads requests evenly
+    over the tasks.
+    """
+    faults = list(BEHAVIOUR.settings.get("fis", {}).get("network_latency", {}).values())
+    return sum(fault["delay_ms"] for fault in faults if _selected(number, fault["fraction"]))
 
 
 def _handler_for(app: HealthApp) -> type[BaseHTTPRequestHandler]:

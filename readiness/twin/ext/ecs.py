@@ -9,6 +9,10 @@ Settings read from BEHAVIOUR.settings["ecs"] on every change, for drills and dri
 - "replacement_delay_seconds" (float, default 0): wait this long before starting the replacement.
 - "fail_deployments" (bool, default False): tasks of the next deployments fail to start, so the
   circuit breaker fails the deployment and, with rollback on, returns to the previous revision.
+- "scaling_delay_seconds" (float, default 0): after update_service changes only the desired count,
+  wait this long before starting or stopping tasks, as a slowly converging service would.
+- "reject_scale_in" (bool, default False): update_service calls that lower a desired count fail
+  with AccessDeniedException, so a chaos experiment's scale-out works and its rollback does not.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from unittest import mock
 
 from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
+from moto.ecs.exceptions import ECSException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.exceptions import ELBClientError
@@ -273,18 +278,38 @@ def _replace_later(backend, service) -> None:
     settings = _settings()
     if not settings.get("replace_stopped_tasks", True):
         return
-    delay = float(settings.get("replacement_delay_seconds", 0))
+    _reconcile_after(backend, service, float(settings.get("replacement_delay_seconds", 0)))
+
+
+def _reconcile_after(backend, service, delay: float) -> None:
+    """Reconcile the service now, or on a timer thread after delay seconds if it still exists then."""
     if delay <= 0:
         reconcile(backend, service)
         return
 
-    def replace() -> None:
+    def run() -> None:
         if backend.services.get(_service_key(service)) is service:
             reconcile(backend, service)
 
-    timer = threading.Timer(delay, replace)
+    timer = threading.Timer(delay, run)
     timer.daemon = True
     timer.start()
+
+
+def _reject_scale_in(backend, service_properties: dict) -> None:
+    """Raise AccessDeniedException when the settings reject a request that lowers a desired count."""
+    desired = service_properties.get("desired_count")
+    if not _settings().get("reject_scale_in") or desired is None:
+        return
+    cluster = service_properties.get("cluster", "default")
+    service = backend._get_service(cluster, service_properties["service"].split("/")[-1])
+    if desired < service.desired_count:
+        raise ECSException(
+            "AccessDeniedException",
+            f"User: arn:aws:iam::{backend.account_id}:user/readiness-runner is not authorized to perform: "
+            f"ecs:UpdateService on resource: {service.arn} because no identity-based policy allows lowering "
+            f"its desired count from {service.desired_count} to {desired}",
+        )
 
 
 # Backend wrappers ----------------------------------------------------------------------------
@@ -306,9 +331,11 @@ def _wrap_backend() -> None:
         return service
 
     def update(self, service_properties: dict):
+        _reject_scale_in(self, service_properties)
         before = self._get_service(service_properties.get("cluster", "default"), service_properties["service"].split("/")[-1])
         previous = (before.task_definition, json.dumps(before.network_configuration, sort_keys=True, default=str),
                     json.dumps(before.load_balancers, sort_keys=True, default=str), before.platform_version)
+        previous_desired = before.desired_count
         force = bool(service_properties.get("force_new_deployment"))
 
         service = update_service(self, service_properties)
@@ -318,9 +345,17 @@ def _wrap_backend() -> None:
                 service.task_definition = self.describe_task_definition(service.task_definition).arn
             current = (service.task_definition, json.dumps(service.network_configuration, sort_keys=True, default=str),
                        json.dumps(service.load_balancers, sort_keys=True, default=str), service.platform_version)
-            if (force or current != previous) and service.deployment_controller.get("type", "ECS") == "ECS":
+            deploying = (force or current != previous) and service.deployment_controller.get("type", "ECS") == "ECS"
+            if deploying:
                 _deploy(self, service, previous[0])
-            reconcile(self, service)
+
+            delay = float(_settings().get("scaling_delay_seconds", 0))
+            if not deploying and service.desired_count != previous_desired and delay > 0:
+                # moto's update_service sets running = desired; the counts must follow the tasks.
+                _refresh(self, service)
+                _reconcile_after(self, service, delay)
+            else:
+                reconcile(self, service)
         return service
 
     def delete(self, cluster_name: str, service_name: str, force: bool):

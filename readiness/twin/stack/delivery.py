@@ -1,8 +1,13 @@
-"""Reference stack, delivery: the CodePipeline, the CodeDeploy canary deployment group, and the chaos Lambda.
+"""Reference stack, delivery: the CodePipeline, the CodeDeploy canary deployment group, and the chaos tooling.
 
-Reads ctx.ids, when present: ecs_cluster_name, ecs_service_name, https_listener_arn, target_group_arn,
-vpc_id (network, compute), rollback_alarm_names (monitoring), kms_key_arn (keys).
+The chaos tooling is a FIS experiment template that adds network latency to half of the service's
+tasks, and the chaos Lambda that starts it or stops one task.
+
+Reads ctx.ids, when present: ecs_cluster_name, ecs_cluster_arn, ecs_service_name, https_listener_arn,
+target_group_arn, vpc_id (network, compute), rollback_alarm_names, chaos_stop_alarm_names (monitoring),
+kms_key_arn (keys).
 Puts in ctx.ids and outputs: pipeline_name, codedeploy_app_name, codedeploy_group_name, chaos_lambda_name.
+Puts in ctx.ids: chaos_latency_template_id (absent without an ECS service).
 """
 
 from __future__ import annotations
@@ -22,24 +27,18 @@ CODEDEPLOY_GROUP = "app-ecs"
 DEPLOYMENT_CONFIG = "CodeDeployDefault.ECSCanary10Percent5Minutes"
 CHAOS_FUNCTION = "launch-readiness-chaos"
 SOURCE_KEY = "source/app.zip"
+# The FIS latency experiment, as terraform/modules/disaster_recovery declares it by default.
+LATENCY_MILLISECONDS = 200
+EXPERIMENT_DURATION = "PT5M"
+CHAOS_METRIC_NAMESPACE = "LaunchReadiness/Chaos"
 
-CHAOS_HANDLER = '''"""Chaos experiment: stop one running task of the application's ECS service."""
-
-import os
-import random
-
-import boto3
+# The twin never runs Lambda code (moto needs Docker for that), so the package contains a placeholder, and
+# tests call chaos/lambda/handler.py in-process against the twin instead.
+CHAOS_HANDLER = '''"""Placeholder for the chaos handler, which the deployment package takes from chaos/lambda/handler.py."""
 
 
 def handler(event, context):
-    ecs = boto3.client("ecs")
-    cluster = os.environ["CLUSTER_NAME"]
-    tasks = ecs.list_tasks(cluster=cluster, serviceName=os.environ["SERVICE_NAME"], desiredStatus="RUNNING")["taskArns"]
-    if not tasks:
-        return {"stopped": None}
-    task = random.choice(tasks)
-    ecs.stop_task(cluster=cluster, task=task, reason="launch-readiness chaos experiment")
-    return {"stopped": task}
+    raise NotImplementedError("the twin does not run the chaos function; call chaos/lambda/handler.py in-process")
 '''
 
 
@@ -48,6 +47,8 @@ def seed(ctx: TwinContext) -> None:
     _build_project(ctx, artifact_bucket)
     _deployment_group(ctx)
     _pipeline(ctx, artifact_bucket)
+    if ctx.ids.get("ecs_cluster_name") and ctx.ids.get("ecs_service_name"):
+        ctx.ids["chaos_latency_template_id"] = _latency_template(ctx)
     _chaos_function(ctx)
 
     names = {"pipeline_name": PIPELINE_NAME, "codedeploy_app_name": CODEDEPLOY_APP,
@@ -164,18 +165,78 @@ def _stage(name: str, category: str, provider: str, configuration: dict, inputs:
     }]}
 
 
+def _latency_template(ctx: TwinContext) -> str:
+    """Create the FIS template that adds latency to half of the service's tasks, stopped by the chaos stop alarms."""
+    role_arn = _service_role(ctx, "app-fis", "fis.amazonaws.com",
+                             ["ecs:DescribeTasks", "ecs:ListTasks", "ssm:SendCommand", "ssm:ListCommands",
+                              "ssm:CancelCommand"])
+    stop_conditions = [{"source": "aws:cloudwatch:alarm", "value": ctx.arn("cloudwatch", f"alarm:{name}")}
+                       for name in ctx.ids.get("chaos_stop_alarm_names", [])]
+    template = ctx.client("fis").create_experiment_template(
+        description=f"Adds {LATENCY_MILLISECONDS} ms of network latency to half of the {ctx.ids['ecs_service_name']} tasks",
+        roleArn=role_arn,
+        stopConditions=stop_conditions or [{"source": "none"}],
+        targets={"service-tasks": {
+            "resourceType": "aws:ecs:task", "selectionMode": "PERCENT(50)",
+            "parameters": {"cluster": ctx.ids["ecs_cluster_name"], "service": ctx.ids["ecs_service_name"]},
+        }},
+        actions={"task-network-latency": {
+            "actionId": "aws:ecs:task-network-latency",
+            "parameters": {"duration": EXPERIMENT_DURATION, "delayMilliseconds": str(LATENCY_MILLISECONDS),
+                           "useEcsFaultInjectionEndpoints": "true"},
+            "targets": {"Tasks": "service-tasks"},
+        }},
+        tags={**{tag["Key"]: tag["Value"] for tag in tags(key="Key", value="Value")},
+              "Name": "app-task-network-latency"},
+    )["experimentTemplate"]
+    return template["id"]
+
+
+def _chaos_policy(ctx: TwinContext) -> dict:
+    """Return the chaos function's policy: ECS changes only in the application's cluster, FIS only on its template."""
+    in_cluster = {"ArnEquals": {"ecs:cluster": ctx.ids.get("ecs_cluster_arn", ctx.arn("ecs", "cluster/*"))}}
+    statements = [
+        {"Sid": "WriteFunctionLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": ctx.arn("logs", f"log-group:/aws/lambda/{CHAOS_FUNCTION}:*")},
+        {"Sid": "ReadService", "Effect": "Allow", "Action": ["ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeServices"],
+         "Resource": "*", "Condition": in_cluster},
+        {"Sid": "DisruptService", "Effect": "Allow", "Action": ["ecs:StopTask", "ecs:UpdateService"],
+         "Resource": "*", "Condition": in_cluster},
+        {"Sid": "ReadHealth", "Effect": "Allow", "Resource": "*",
+         "Action": ["application-autoscaling:DescribeScalableTargets", "elasticloadbalancing:DescribeTargetHealth",
+                    "cloudwatch:DescribeAlarms", "fis:GetExperimentTemplate"]},
+        {"Sid": "FollowExperiments", "Effect": "Allow", "Resource": "*",
+         "Action": ["fis:GetExperiment", "fis:ListExperiments", "fis:StopExperiment"]},
+        {"Sid": "PublishResults", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": CHAOS_METRIC_NAMESPACE}}},
+    ]
+    if ctx.ids.get("chaos_latency_template_id"):
+        statements.append({"Sid": "StartLatencyExperiment", "Effect": "Allow", "Action": "fis:StartExperiment", "Resource": [
+            ctx.arn("fis", f"experiment-template/{ctx.ids['chaos_latency_template_id']}"), ctx.arn("fis", "experiment/*")]})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def _chaos_function(ctx: TwinContext) -> None:
-    role_arn = _service_role(ctx, "app-chaos", "lambda.amazonaws.com",
-                             ["ecs:ListTasks", "ecs:StopTask", "logs:CreateLogStream", "logs:PutLogEvents"])
+    iam = ctx.client("iam")
+    role_arn = iam.create_role(
+        RoleName="app-chaos", Tags=tags(key="Key", value="Value"),
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"]
+    iam.put_role_policy(RoleName="app-chaos", PolicyName="run-chaos-experiments",
+                        PolicyDocument=json.dumps(_chaos_policy(ctx)))
+
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("chaos.py", CHAOS_HANDLER)
 
     environment = {key: ctx.ids[source] for key, source in (("CLUSTER_NAME", "ecs_cluster_name"),
-                                                            ("SERVICE_NAME", "ecs_service_name")) if ctx.ids.get(source)}
+                                                            ("SERVICE_NAME", "ecs_service_name"),
+                                                            ("EXPERIMENT_TEMPLATE_ID", "chaos_latency_template_id"))
+                   if ctx.ids.get(source)}
     ctx.client("lambda").create_function(
         FunctionName=CHAOS_FUNCTION, Runtime="python3.12", Role=role_arn, Handler="chaos.handler",
-        Code={"ZipFile": archive.getvalue()}, Timeout=60, MemorySize=128, Tags=tags(),
-        Description="Stops one running task of the application's service",
+        Code={"ZipFile": archive.getvalue()}, Timeout=300, MemorySize=256, Tags=tags(),
+        Description="Starts the task latency experiment or stops one task of the application's service",
         Environment={"Variables": environment},
     )

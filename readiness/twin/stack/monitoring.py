@@ -2,8 +2,8 @@
 
 Reads ctx.ids, when present: alb_arn, target_group_arn, ecs_cluster_name, ecs_service_name (compute),
 db_instance_identifier (data), kms_key_arn (keys). Puts in ctx.ids: alarm_topic_arn, alarm_names,
-rollback_alarm_names (the alarms a deployment watches), dashboard_name, cloudtrail_name,
-cloudtrail_log_group_name. Sets outputs: alarm_topic_arn, dashboard_name, cloudtrail_name,
+rollback_alarm_names (the alarms a deployment watches), chaos_stop_alarm_names (the stop conditions
+of chaos experiments), dashboard_name, cloudtrail_name, cloudtrail_log_group_name. Sets outputs: alarm_topic_arn, dashboard_name, cloudtrail_name,
 cloudtrail_log_group_name.
 """
 
@@ -32,6 +32,8 @@ METRIC_PERIODS = 288
 # put_metric_data accepts at most 1,000 metrics per request.
 METRICS_PER_REQUEST = 500
 FREE_STORAGE_ALARM_BYTES = 5 * 1024 ** 3
+# The stop condition of the FIS latency experiment; a latency experiment needs one on TargetResponseTime.
+CHAOS_LATENCY_ALARM = "app-chaos-latency-stop"
 
 
 def seed(ctx: TwinContext) -> None:
@@ -47,6 +49,7 @@ def seed(ctx: TwinContext) -> None:
 
     ctx.ids.update(alarm_topic_arn=topic_arn, alarm_names=[alarm["AlarmName"] for alarm in alarms],
                    rollback_alarm_names=[alarm["AlarmName"] for alarm in alarms if alarm.get("rollback")],
+                   chaos_stop_alarm_names=[alarm["AlarmName"] for alarm in alarms if alarm.get("chaos_stop")],
                    dashboard_name=DASHBOARD_NAME, cloudtrail_name=TRAIL_NAME, cloudtrail_log_group_name=TRAIL_LOG_GROUP)
     ctx.outputs.update(alarm_topic_arn=topic_arn, dashboard_name=DASHBOARD_NAME, cloudtrail_name=TRAIL_NAME,
                        cloudtrail_log_group_name=TRAIL_LOG_GROUP)
@@ -73,9 +76,14 @@ def _alarms(ctx: TwinContext, topic_arn: str) -> list[dict]:
         load_balancer = [{"Name": "LoadBalancer", "Value": alb_dimension(ctx.ids["alb_arn"])}]
         definitions += [
             _alarm("app-alb-target-5xx", ALB_NAMESPACE, "HTTPCode_Target_5XX_Count", load_balancer, "Sum", 10,
-                   "More than 10 target 5xx responses a minute", rollback=True),
+                   "More than 10 target 5xx responses a minute", rollback=True, chaos_stop=True),
             _alarm("app-alb-response-time-p95", ALB_NAMESPACE, "TargetResponseTime", load_balancer, "p95", 0.5,
                    "p95 target response time above 500 ms", rollback=True),
+            # A stop condition must fire within a minute, so it alarms on one breaching period, unlike
+            # the paging alarm above, which waits for three of five.
+            _alarm(CHAOS_LATENCY_ALARM, ALB_NAMESPACE, "TargetResponseTime", load_balancer, "p95", 1.0,
+                   "Stops chaos experiments: p95 target response time above 1 s for a minute",
+                   evaluation_periods=1, datapoints_to_alarm=1, chaos_stop=True),
         ]
         if ctx.ids.get("target_group_arn"):
             target_group = ctx.ids["target_group_arn"].split(":", 5)[5]
@@ -101,21 +109,22 @@ def _alarms(ctx: TwinContext, topic_arn: str) -> list[dict]:
 
     cloudwatch = ctx.client("cloudwatch")
     for definition in definitions:
-        request = {key: value for key, value in definition.items() if key != "rollback"}
+        request = {key: value for key, value in definition.items() if key not in ("rollback", "chaos_stop")}
         cloudwatch.put_metric_alarm(**request, AlarmActions=[topic_arn], OKActions=[topic_arn],
                                     Tags=tags(key="Key", value="Value"))
     return definitions
 
 
 def _alarm(name: str, namespace: str, metric: str, dimensions: list[dict], statistic: str, threshold: float,
-           description: str, below: bool = False, rollback: bool = False) -> dict:
+           description: str, below: bool = False, rollback: bool = False, chaos_stop: bool = False,
+           evaluation_periods: int = 5, datapoints_to_alarm: int = 3) -> dict:
     statistic_field = {"ExtendedStatistic": statistic} if statistic.startswith("p") else {"Statistic": statistic}
     return {
         "AlarmName": name, "AlarmDescription": description, "Namespace": namespace, "MetricName": metric,
-        "Dimensions": dimensions, **statistic_field, "Period": 60, "EvaluationPeriods": 5, "DatapointsToAlarm": 3,
-        "Threshold": threshold, "TreatMissingData": "notBreaching",
+        "Dimensions": dimensions, **statistic_field, "Period": 60, "EvaluationPeriods": evaluation_periods,
+        "DatapointsToAlarm": datapoints_to_alarm, "Threshold": threshold, "TreatMissingData": "notBreaching",
         "ComparisonOperator": "LessThanThreshold" if below else "GreaterThanThreshold",
-        "rollback": rollback,
+        "rollback": rollback, "chaos_stop": chaos_stop,
     }
 
 
