@@ -79,7 +79,16 @@ def undo(request: pytest.FixtureRequest):
     """
     registry = UndoRegistry()
     yield registry
-    failed = registry.run()
+
+    # After Ctrl-C, pytest tears fixtures down at session end, when the guard is back on; undo
+    # steps of a live test must still be able to write. A dryrun test's undo stays read-only.
+    state = request.config.stash[STATE]
+    live = request.node.get_closest_marker("live") is not None
+    state.set_read_only(not live)
+    try:
+        failed = registry.run()
+    finally:
+        state.set_read_only(True)
     if failed:
         details = "; ".join(f"{step.description}: {step.error}" for step in failed)
         pytest.fail(f"undo did not complete, resources may be left behind: {details}", pytrace=False)
