@@ -26,11 +26,5 @@ STAGES = (
 def seed(ctx: TwinContext) -> None:
     """Create the whole reference stack on the twin and fill ctx.outputs."""
     for stage in STAGES:
-        try:
-            module = importlib.import_module(f"{__name__}.{stage}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{stage}":
-                raise
-            log.debug("twin stage %s is not written yet", stage)
-            continue
-        module.seed(ctx)
+        log.debug("seeding twin stage %s", stage)
+        importlib.import_module(f"{__name__}.{stage}").seed(ctx)

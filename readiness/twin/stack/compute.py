@@ -9,16 +9,12 @@ ecr_repository_uri, image_digest, task_role_arn, execution_role_arn.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from readiness.twin.context import TwinContext
+from readiness.twin.stack.certificates import import_self_signed
 from readiness.twin.stack.tags import tags
 
 NAME = "app"
@@ -184,7 +180,7 @@ def _load_balancer(ctx: TwinContext) -> dict:
 
     https = elbv2.create_listener(
         LoadBalancerArn=alb["LoadBalancerArn"], Protocol="HTTPS", Port=443, SslPolicy=TLS_POLICY,
-        Certificates=[{"CertificateArn": _certificate(ctx, alb["DNSName"])}],
+        Certificates=[{"CertificateArn": import_self_signed(ctx, alb["DNSName"])}],
         DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
     )["Listeners"][0]
     elbv2.create_listener(
@@ -193,26 +189,6 @@ def _load_balancer(ctx: TwinContext) -> dict:
     )
     return {"alb_arn": alb["LoadBalancerArn"], "alb_dns_name": alb["DNSName"], "target_group_arn": target_group_arn,
             "https_listener_arn": https["ListenerArn"]}
-
-
-def _certificate(ctx: TwinContext, domain: str) -> str:
-    """Import a self-signed certificate into ACM, because a requested one stays pending in moto."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = dt.datetime.now(dt.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return ctx.client("acm").import_certificate(
-        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()),
-        Tags=tags(key="Key", value="Value"),
-    )["CertificateArn"]
 
 
 def _autoscaling(ctx: TwinContext) -> None:

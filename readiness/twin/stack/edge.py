@@ -8,17 +8,13 @@ regional_web_acl_arn. Sets output: cloudfront_distribution_id.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 
 import botocore.exceptions
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from readiness.twin.context import TwinContext
+from readiness.twin.stack.certificates import import_self_signed
 from readiness.twin.stack.tags import tags
 
 log = logging.getLogger(__name__)
@@ -64,7 +60,7 @@ def seed(ctx: TwinContext) -> None:
         "CacheBehaviors": _asset_behaviors(origins),
         "ViewerCertificate": {
             "CloudFrontDefaultCertificate": False,
-            "ACMCertificateArn": _viewer_certificate(ctx, DOMAIN),
+            "ACMCertificateArn": import_self_signed(ctx, DOMAIN, CLOUDFRONT_REGION),
             "SSLSupportMethod": "sni-only",
             "MinimumProtocolVersion": "TLSv1.2_2021",
         },
@@ -196,23 +192,3 @@ def _allow_distribution_to_read(ctx: TwinContext, bucket: str, distribution_arn:
         "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
     })
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
-
-
-def _viewer_certificate(ctx: TwinContext, domain: str) -> str:
-    """Import a self-signed certificate into ACM in us-east-1, because a requested one stays pending in moto."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = dt.datetime.now(dt.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return ctx.client("acm", CLOUDFRONT_REGION).import_certificate(
-        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()),
-        Tags=tags(key="Key", value="Value"),
-    )["CertificateArn"]
