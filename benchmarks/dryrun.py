@@ -26,7 +26,7 @@ TARGET_S = 20.0
 def run_once(extra: list[str]) -> tuple[float, int, str]:
     """Run the checklist once; return wall seconds, API calls and the verdict."""
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as reports:
-        command = [sys.executable, "-m", "pytest", "-m", "dryrun", "-q", "--reports-dir", reports, *extra]
+        command = [sys.executable, "-m", "pytest", "-m", "dryrun", "-q", f"--reports-dir={reports}", *extra]
         environment = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true"}
         started = time.perf_counter()
         completed = subprocess.run(command, cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=False)
