@@ -1,5 +1,6 @@
 """Restore drills: the newest database recovery point can be restored (read-only), and is restored on game days."""
 
+import json
 import time
 
 import pytest
@@ -106,8 +107,10 @@ def _instance_problems(instance: dict | None) -> list[str]:
 
 
 @pytest.mark.live
-def test_restore_drill(inventory, outputs, target, settings, readiness_env, undo, record_objective, phases,
-                       drill_resource):
+def test_restore_drill(inventory, outputs, target, settings, readiness_env, terraform_fixture, undo, record_objective,
+                       phases, drill_resource):
+    # terraform_fixture comes before undo, so the restored instance is deleted before its scratch
+    # subnet group and security group are destroyed.
     backup, rds = target.client("backup"), target.client("rds")
     identifier = outputs["db_instance_identifier"]
     timeout_s = wait_timeout(objective_target(settings, DATABASE, RTO))
@@ -118,8 +121,19 @@ def test_restore_drill(inventory, outputs, target, settings, readiness_env, undo
         assert metadata, (
             f"recovery point {point['RecoveryPointArn']} has no restore metadata; expected the metadata to restore with"
         )
-    # A throwaway copy: its own name, no standby, and deletable by the undo step.
-    request = {**metadata, "DBInstanceIdentifier": drill_resource, "MultiAZ": "false", "DeletionProtection": "false"}
+    with phases.phase("apply the scratch network for the restored instance"):
+        database = inventory.rds.database()
+        app_groups = inventory.ecs.app_service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+        scratch = terraform_fixture("restore_scratch", {
+            "vpc_id": outputs["vpc_id"],
+            "subnet_ids": [subnet["SubnetIdentifier"] for subnet in database["DBSubnetGroup"]["Subnets"]],
+            "client_security_group_ids": app_groups,
+        })
+    # A throwaway copy: its own name, no standby, deletable by the undo step, and placed in the
+    # scratch subnet group and security group so it never shares the production database's group.
+    request = {**metadata, "DBInstanceIdentifier": drill_resource, "MultiAZ": "false", "DeletionProtection": "false",
+               "DBSubnetGroupName": scratch["db_subnet_group_name"],
+               "VpcSecurityGroupIds": json.dumps([scratch["security_group_id"]])}
 
     job: dict = {}
     undo.register(f"delete restored DB instance {drill_resource}",

@@ -104,10 +104,18 @@ def twin_client(twin, service: str, region: str | None = None):
 
 
 def leftovers(twin) -> list[str]:
-    """Return the drill resources on the twin: DB instances and object versions named readiness-drill."""
+    """Return the drill resources on the twin named readiness-drill: DB instances, scratch subnet
+    groups and security groups, and object versions."""
+    rds = twin_client(twin, "rds")
     found = [f"DB instance {instance['DBInstanceIdentifier']}"
-             for instance in twin_client(twin, "rds").describe_db_instances()["DBInstances"]
+             for instance in rds.describe_db_instances()["DBInstances"]
              if instance["DBInstanceIdentifier"].startswith(DRILL_PREFIX)]
+    found += [f"DB subnet group {group['DBSubnetGroupName']}"
+              for group in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+              if group["DBSubnetGroupName"].startswith(DRILL_PREFIX)]
+    found += [f"security group {group['GroupId']} ({group['GroupName']})"
+              for group in twin_client(twin, "ec2").describe_security_groups()["SecurityGroups"]
+              if group["GroupName"].startswith(DRILL_PREFIX)]
     buckets = ((twin.outputs["app_bucket_name"], twin.region), (twin.outputs["replica_bucket_name"], twin.backup_region))
     for bucket, region in buckets:
         listing = twin_client(twin, "s3", region).list_object_versions(Bucket=bucket, Prefix=f"{DRILL_PREFIX}/")
