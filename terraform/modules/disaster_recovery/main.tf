@@ -278,6 +278,31 @@ data "aws_iam_policy_document" "chaos" {
       values   = [var.ecs_cluster_arn]
     }
   }
+
+  # The scaling experiment raises the desired count and restores it in its rollback.
+  statement {
+    sid       = "ScaleService"
+    actions   = ["ecs:UpdateService"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.ecs_cluster_arn]
+    }
+  }
+
+  statement {
+    sid       = "PublishChaosMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["LaunchReadiness/Chaos"]
+    }
+  }
 }
 
 resource "aws_iam_role" "chaos" {
