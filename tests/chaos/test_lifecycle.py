@@ -136,16 +136,17 @@ def test_stop_alarm_firing_during_recovery_aborts(build_experiment, twin_clients
 
 
 def test_slow_scaling_is_measured_over_target(reference, build_experiment):
-    # The waits last twice the target, so a 1.5 s convergence against a 1 s target is measured, not cut off.
+    # The waits last eight times the target, so a 1.5 s convergence against a 1 s target is
+    # measured, not cut off, even when a loaded machine slows the polling down.
     BEHAVIOUR.settings.setdefault("ecs", {})["scaling_delay_seconds"] = 1.5
-    settings = with_overrides(FAST_SETTINGS, scale_target_s=1)
+    settings = with_overrides(FAST_SETTINGS, scale_target_s=1, recovery_wait_factor=8)
 
     result = build_experiment(ScaleOutAndIn, settings=settings).run()
 
     scale_out = result.recoveries[0]
     assert scale_out.component == "chaos:scale-out"
     assert scale_out.measured_s is not None, result.recovery_message()
-    assert 1.5 <= scale_out.measured_s < 2.0
+    assert 1.5 <= scale_out.measured_s < 8.0
     assert not scale_out.within_target
-    assert "chaos:scale-out recovered in 1." in result.recovery_message()
+    assert "chaos:scale-out recovered in " in result.recovery_message()
     assert "(target 1 s)" in result.recovery_message()
