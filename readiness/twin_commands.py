@@ -32,9 +32,11 @@ def add_twin_commands(subcommands: argparse._SubParsersAction) -> None:
 def run_profiles(arguments: argparse.Namespace) -> int:
     from readiness.twin.profiles import load_profiles
 
+    print(f"{'profile':<34} {'outcome':<13} description; then the criteria and drill tests it makes fail")
     for name, drift in sorted(load_profiles().items()):
         broken = ", ".join(sorted(drift.breaks | drift.drills)) or "nothing"
-        print(f"{name:<34} {drift.outcome:<13} {broken:<40} {drift.description}")
+        print(f"{name:<34} {drift.outcome:<13} {drift.description}")
+        print(f"{'':<34} {'':<13} breaks: {broken}")
     return 0
 
 

@@ -179,7 +179,7 @@ module "disaster_recovery" {
   ecs_cluster_name          = module.application.ecs_cluster_name
   ecs_cluster_arn           = module.application.ecs_cluster_arn
   ecs_service_name          = module.application.ecs_service_name
-  stop_condition_alarm_arn  = module.monitoring.alb_5xx_alarm_arn
+  stop_condition_alarm_arns = module.monitoring.chaos_stop_alarm_arns
   chaos_lambda_package      = var.chaos_lambda_package
   chaos_schedule_enabled    = var.chaos_schedule_enabled
   chaos_schedule_expression = var.chaos_schedule_expression

@@ -173,9 +173,12 @@ resource "aws_fis_experiment_template" "task_latency" {
   description = "Adds ${var.latency_milliseconds} ms of network latency to half of the ${var.ecs_service_name} tasks"
   role_arn    = aws_iam_role.fis.arn
 
-  stop_condition {
-    source = "aws:cloudwatch:alarm"
-    value  = var.stop_condition_alarm_arn
+  dynamic "stop_condition" {
+    for_each = var.stop_condition_alarm_arns
+    content {
+      source = "aws:cloudwatch:alarm"
+      value  = stop_condition.value
+    }
   }
 
   action {

@@ -61,9 +61,9 @@ variable "ecs_service_name" {
   description = "ECS service whose tasks the chaos experiment targets."
 }
 
-variable "stop_condition_alarm_arn" {
-  type        = string
-  description = "CloudWatch alarm that stops the FIS experiment when it goes into ALARM."
+variable "stop_condition_alarm_arns" {
+  type        = list(string)
+  description = "CloudWatch alarms that stop the FIS experiment when one goes into ALARM: at least the load balancer's 5xx and response-time alarms."
 }
 
 variable "latency_milliseconds" {

@@ -23,9 +23,12 @@ output "deployment_alarm_names" {
   ]
 }
 
-output "alb_5xx_alarm_arn" {
-  description = "ARN of the load balancer 5xx alarm, the stop condition of the chaos experiment."
-  value       = aws_cloudwatch_metric_alarm.alb_5xx.arn
+output "chaos_stop_alarm_arns" {
+  description = "ARNs of the load balancer 5xx and response-time alarms, the stop conditions of the chaos latency experiment."
+  value = [
+    aws_cloudwatch_metric_alarm.alb_5xx.arn,
+    aws_cloudwatch_metric_alarm.alb_response_time.arn,
+  ]
 }
 
 output "dashboard_name" {
