@@ -85,18 +85,19 @@ def test_deployments_roll_back_on_failure(inventory, outputs):
         group = inventory.codedeploy.deployment_group
         rollback = group.get("autoRollbackConfiguration") or {}
         events = rollback.get("events") or []
-        assert rollback.get("enabled") and "DEPLOYMENT_FAILURE" in events, (
-            f"ECS service {name} deploys through CodeDeploy group {group.get('deploymentGroupName')} with automatic "
-            f"rollback enabled={rollback.get('enabled', False)} on {events}; expected rollback on DEPLOYMENT_FAILURE"
-        )
+        observed = (f"ECS service {name} deploys through CodeDeploy group {group.get('deploymentGroupName')} "
+                    f"with automatic rollback enabled={rollback.get('enabled', False)} on {events}")
+        assert rollback.get("enabled"), f"{observed}; expected automatic rollback enabled"
+        assert "DEPLOYMENT_FAILURE" in events, f"{observed}; expected rollback on DEPLOYMENT_FAILURE"
         return
 
     breaker = (service.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker") or {}
-    assert controller == "ECS" and breaker.get("enable") and breaker.get("rollback"), (
-        f"ECS service {name} uses the {controller} deployment controller with circuit breaker "
-        f"enable={breaker.get('enable', False)} rollback={breaker.get('rollback', False)}; "
-        "expected the circuit breaker with rollback on, or the CODE_DEPLOY controller"
-    )
+    observed = (f"ECS service {name} uses the {controller} deployment controller with circuit breaker "
+                f"enable={breaker.get('enable', False)} rollback={breaker.get('rollback', False)}")
+    expected = "expected the circuit breaker with rollback on, or the CODE_DEPLOY controller"
+    assert controller == "ECS", f"{observed}; {expected}"
+    assert breaker.get("enable"), f"{observed}; {expected}"
+    assert breaker.get("rollback"), f"{observed}; {expected}"
 
 
 @pytest.mark.criterion("INF-10")

@@ -1,4 +1,4 @@
-"""What drills and experiments share: phases with timings, bounded waits, and the undo registry."""
+"""Building blocks shared by drills and experiments: timed phases, bounded waits, the undo registry."""
 
 from __future__ import annotations
 

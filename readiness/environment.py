@@ -37,7 +37,7 @@ def load_declared_outputs(settings: Settings) -> terraform.Outputs | None:
 
 @dataclass
 class Environment:
-    """What every fixture of the run stands on."""
+    """The target, outputs and inventory that every fixture of the run uses."""
 
     settings: Settings
     target: Target

@@ -13,4 +13,4 @@ class Unverifiable(Exception):
 
 
 class OutputsError(Exception):
-    """The Terraform outputs could not be read; the message says what to do."""
+    """The Terraform outputs could not be read; the message names the fix."""

@@ -80,8 +80,8 @@ def undo(request: pytest.FixtureRequest):
     registry = UndoRegistry()
     yield registry
 
-    # After Ctrl-C, pytest tears fixtures down at session end, when the guard is back on; undo
-    # steps of a live test must still be able to write. A dryrun test's undo stays read-only.
+    # After Ctrl-C, pytest tears fixtures down at session end, when the guard is already back on.
+    # Undo steps of a live test must still write, so the guard is lifted for them alone.
     state = request.config.stash[STATE]
     live = request.node.get_closest_marker("live") is not None
     state.set_read_only(not live)

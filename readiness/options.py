@@ -117,7 +117,7 @@ def read_settings(config: pytest.Config) -> Settings:
 
     if option.runbooks_dir and not Path(option.runbooks_dir).is_dir():
         raise pytest.UsageError(
-            f"--runbooks-dir {option.runbooks_dir}: folder not found; pass the folder that holds the runbooks"
+            f"--runbooks-dir {option.runbooks_dir}: folder not found; pass the folder that contains the runbooks"
         )
 
     reports_dir = Path(option.reports_dir)

@@ -64,7 +64,7 @@ class ResultCollector:
         if outcome is None:
             return
         previous = results.get(key)
-        # A teardown error after a pass (a failed undo, say) still fails; otherwise the first outcome stands.
+        # A teardown error after a pass (a failed undo, say) still fails; otherwise the first outcome is kept.
         if previous is None or (previous[0] == PASSED and outcome != PASSED):
             results[key] = (outcome, short_message(report))
 

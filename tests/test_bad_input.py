@@ -85,7 +85,7 @@ def test_live_on_real_account_needs_confirmation(tmp_path):
 
 def test_live_with_wrong_account_changes_nothing(tmp_path, twin):
     outputs, live_test = live_sample(tmp_path)
-    # STS goes to the twin, which answers with its own account id; every other service stays unset.
+    # STS calls go to the twin, which returns its own account id; no other service has an endpoint set.
     sts_on_twin = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_STS": twin.endpoint_url}
 
     run = run_checklist(tmp_path / "reports", str(live_test), "-m", "live", "--target", "aws",

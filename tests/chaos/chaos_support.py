@@ -1,4 +1,4 @@
-"""Constants and small types the chaos self-tests share; conftest.py holds the fixtures."""
+"""Constants and small types the chaos self-tests share; the fixtures are in conftest.py."""
 
 from __future__ import annotations
 

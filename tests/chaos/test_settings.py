@@ -7,7 +7,7 @@ from readiness.chaos.settings import from_environment, from_pytest, parse_alarm_
 
 
 class FakeConfig:
-    """A pytest config that knows the text ini settings."""
+    """A pytest config stand-in that returns the text ini settings."""
 
     def __init__(self, text_settings: dict) -> None:
         self.text_settings = text_settings

@@ -45,9 +45,9 @@ def seed(ctx: TwinContext) -> None:
     load_balancer = _load_balancer(ctx)
     target_group_arn = load_balancer["target_group_arn"]
 
-    # TODO(#6): terraform/ runs this service on the CODE_DEPLOY controller for canary releases; the
-    # twin keeps the ECS controller with a circuit breaker because its scheduler models ECS
-    # deployments only, so the two sides differ in how a failed release is rolled back.
+    # TODO(#6): terraform/ runs this service on the CODE_DEPLOY controller for canary releases.
+    # The twin keeps the ECS controller with a circuit breaker, because its scheduler models ECS
+    # deployments only. So the two sides roll back a failed release in different ways.
     ecs.create_service(
         cluster=NAME, serviceName=NAME, taskDefinition=task_definition_arn, desiredCount=2, launchType="FARGATE",
         platformVersion="LATEST", schedulingStrategy="REPLICA", deploymentController={"type": "ECS"},
